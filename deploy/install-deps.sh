@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every Debian package Osprey needs to build, run and test.
+# Idempotent: packages already present are skipped by apt, and a second run
+# is a no-op apart from `apt-get update` (which is skipped when the package
+# lists are fresh, to keep repeated test runs quick).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
+  # server core
+  libboost-dev libboost-system-dev libssl-dev libsimdjson-dev libtomlplusplus-dev
+  rapidjson-dev nlohmann-json3-dev
+  # storage
+  libsqlite3-dev sqlite3 zlib1g-dev libminizip-dev libsnappy-dev
+  # media
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg mkvtoolnix
+  libopencv-dev opencv-data libwebsockets-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+# Refresh the lists unless they were refreshed in the last 6 hours.
+stamp=/var/lib/apt/periodic/update-success-stamp
+lists_age=999999
+if [ -d /var/lib/apt/lists ] && ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+  newest=$(stat -c %Y /var/lib/apt/lists/*_Packages | sort -n | tail -1)
+  lists_age=$(( $(date +%s) - newest ))
+fi
+if [ "$lists_age" -gt 21600 ] || [ ! -e "$stamp" ] && [ "$lists_age" -gt 21600 ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
