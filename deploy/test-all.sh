@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds everything and runs every test:
+#   1. deploy/install-deps.sh (Debian packages)
+#   2. Release build of all modules, binaries and tests (build/)
+#   3. libFuzzer targets built with clang (build-fuzz/), each run for a bounded
+#      time (OSPREY_FUZZ_SECONDS, default 60) from its seed corpus
+#   4. ctest: unit tests, then integration tests against the real binaries
+# Under CI=true warnings are errors. .ci/run calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+bash deploy/install-deps.sh
+
+jobs=$(nproc)
+start=$(date +%s)
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+echo "test-all: release build took $(( $(date +%s) - start ))s"
+
+fuzz_seconds=${OSPREY_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  mkdir -p build-fuzz/logs
+  for fuzzer in build-fuzz/fuzz/fuzz_*; do
+    [ -x "$fuzzer" ] || continue
+    name=${fuzzer##*/fuzz_}
+    corpus=$(find "$root" -path "$root/build*" -prune -o -type d -path "*/fuzz/corpus/$name" -print | head -1)
+    work=$(mktemp -d)
+    [ -n "$corpus" ] && cp -r "$corpus"/. "$work"/
+    echo "test-all: fuzzing $name for ${fuzz_seconds}s"
+    if ! "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" \
+         >"build-fuzz/logs/$name.log" 2>&1; then
+      tail -50 "build-fuzz/logs/$name.log"
+      echo "test-all: fuzzer $name found a failure (log: build-fuzz/logs/$name.log)"
+      exit 1
+    fi
+    grep -E '^stat::number_of_executed_units' "build-fuzz/logs/$name.log" || true
+    rm -rf "$work"
+  done
+fi
+
+ctest --preset release -j "$jobs"

@@ -1,0 +1,324 @@
+#include "http/session.h"
+
+#include <limits>
+
+#include <boost/beast/websocket.hpp>
+
+#include "http/streaming_exchange.h"
+#include "http/util.h"
+#include "http/websocket_session.h"
+#include "osprey/auth/sigv4.h"
+#include "osprey/base/logging.h"
+
+namespace osprey::server {
+
+HttpSession::HttpSession(net::ip::tcp::socket socket, HttpServer::Impl* server)
+    : stream_(std::move(socket)), server_(server) {
+  beast::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  server_->open_connections++;
+  server_->metrics.ConnectionOpened();
+}
+
+HttpSession::~HttpSession() {
+  if (id_) server_->Unregister(id_);
+  if (in_request_) server_->in_flight--;
+  if (!handed_off_) {
+    server_->open_connections--;
+    server_->metrics.ConnectionClosed();
+  }
+}
+
+void HttpSession::Start() {
+  id_ = server_->Register(weak_from_this());
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+}
+
+void HttpSession::BeginShutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->in_request_) {
+      self->keep_alive_ = false;  // answer what is in flight, then close
+    } else {
+      self->Close();
+    }
+  });
+}
+
+void HttpSession::ForceClose() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+}
+
+// Waiting for the next request is bounded by the idle timeout; only once its
+// first byte is here does the (shorter) header timeout start. A keep-alive
+// client that pauses between requests is thus not mistaken for a slow loris.
+void HttpSession::WaitForRequest() {
+  if (closed_) return;
+  if (server_->shutting_down) return Close();
+  if (buffer_.size() > 0) return ReadHeader();
+  stream_.expires_after(server_->options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            if (ec) return self->Close();
+                            self->buffer_.commit(n);
+                            self->ReadHeader();
+                          });
+}
+
+void HttpSession::ReadHeader() {
+  header_parser_.emplace();
+  header_parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
+  // Beast would compare Content-Length with its default 1 MiB body limit
+  // while reading the header; the route's limit is applied in Dispatch().
+  header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+  stream_.expires_after(server_->options.header_timeout);
+  http::async_read_header(stream_, buffer_, *header_parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            self->OnHeader(ec);
+                          });
+}
+
+void HttpSession::OnHeader(beast::error_code ec) {
+  if (ec) {
+    log::Debug("http", "header not read", {{"remote", remote_}, {"error", ec.message()}});
+    if (ec == beast::error::timeout) {
+      log::Info("http", "header timeout, closing", {{"remote", remote_}});
+      return Close();
+    }
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::bad_descriptor) {
+      return Close();
+    }
+    if (ec == http::error::header_limit) {
+      return ReplyAndClose(431, "RequestHeaderFieldsTooLargeException",
+                           "Request header exceeds " +
+                               std::to_string(server_->options.max_header_bytes) + " bytes");
+    }
+    return ReplyAndClose(400, "BadRequestException", "Malformed HTTP request: " + ec.message());
+  }
+
+  const auto& h = header_parser_->get();
+  request_ = Request{};
+  request_.method = std::string(h.method_string());
+  request_.target = std::string(h.target());
+  SplitTarget(request_.target, &request_.path, &request_.query);
+  for (const auto& field : h) {
+    request_.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request_.request_id = NewRequestId();
+  request_.remote = remote_;
+  request_id_ = request_.request_id;
+  keep_alive_ = h.keep_alive() && !server_->shutting_down;
+  in_request_ = true;
+  server_->in_flight++;
+  started_ = std::chrono::steady_clock::now();
+  Dispatch();
+}
+
+void HttpSession::Dispatch() {
+  Unrouted unrouted;
+  std::string_view amz_target = request_.headers.Get("X-Amz-Target").value_or("");
+  route_ = server_->router->Find(request_.method, request_.path, amz_target, &unrouted);
+  if (route_ == nullptr) {
+    unrouted_route_ = Route{};
+    unrouted_route_.api = "unknown";
+    unrouted_route_.service = unrouted.service;
+    unrouted_route_.buffered = [error = unrouted.error, type = unrouted.content_type](
+                                   Request, Responder respond) {
+      respond(ErrorResponse(error, type));
+    };
+    route_ = &unrouted_route_;
+  }
+  request_.route = route_;
+
+  bool upgrade = beast::websocket::is_upgrade(header_parser_->get());
+  if (route_->body == Route::Body::kWebSocket) {
+    if (!upgrade) {
+      return ReplyAndClose(400, "InvalidArgumentException", "This path expects a WebSocket upgrade");
+    }
+    return StartWebSocket();
+  }
+  if (route_->body == Route::Body::kStreaming) return StartStreaming();
+
+  // Refuse an oversized body before reading a byte of it, so a client that
+  // announces 1 GiB costs us nothing.
+  size_t limit = route_->max_body_bytes ? route_->max_body_bytes : server_->options.max_body_bytes;
+  if (auto length = header_parser_->content_length(); length && *length > limit) {
+    return ReplyAndClose(413, "RequestEntityTooLargeException",
+                         "Request body of " + std::to_string(*length) +
+                             " bytes exceeds the limit of " + std::to_string(limit) + " bytes");
+  }
+  ReadBody(limit);
+}
+
+void HttpSession::ReadBody(size_t limit) {
+  body_parser_.emplace(std::move(*header_parser_));
+  header_parser_.reset();
+  body_parser_->body_limit(limit);
+  stream_.expires_after(server_->options.idle_timeout);
+  http::async_read(stream_, buffer_, *body_parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+}
+
+void HttpSession::OnBody(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return ReplyAndClose(413, "RequestEntityTooLargeException",
+                         "Request body exceeds the limit of " +
+                             std::to_string(route_->max_body_bytes ? route_->max_body_bytes
+                                                                   : server_->options.max_body_bytes) +
+                             " bytes");
+  }
+  if (ec) {
+    if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
+      return ReplyAndClose(400, "BadRequestException", "Malformed HTTP body: " + ec.message());
+    }
+    return Close();
+  }
+  request_.body = body_parser_->release().body();
+  body_parser_.reset();
+  server_->metrics.AddReceived(request_.body.size());
+
+  std::string hash = route_->signs_empty_payload ? std::string(auth::kEmptyPayloadSha256)
+                                                 : auth::Sha256Hex(request_.body);
+  if (!Authenticate(hash)) return;
+
+  auto self = shared_from_this();
+  route_->buffered(std::move(request_), [self](Response response) {
+    net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->WriteResponse(std::move(response));
+    });
+  });
+}
+
+bool HttpSession::Authenticate(std::string_view payload_hash) {
+  if (!server_->authenticate || route_->service.empty()) return true;
+  AuthDecision decision = server_->authenticate(request_, payload_hash, route_->service);
+  if (decision.ok) {
+    request_.access_key_id = decision.access_key_id;
+    return true;
+  }
+  log::Debug("http", "authentication failed",
+             {{"remote", remote_}, {"type", decision.error.type}, {"reason", decision.error.message}});
+  Response response = ErrorResponse(decision.error);
+  // A streaming or upgrade request's body was not read: the connection
+  // cannot carry another request.
+  response.close = route_->body != Route::Body::kBuffered;
+  WriteResponse(std::move(response));
+  return false;
+}
+
+void HttpSession::StartStreaming() {
+  if (!Authenticate(auth::kEmptyPayloadSha256)) return;
+  auto exchange = std::make_shared<StreamingExchange>(shared_from_this(), std::move(*header_parser_),
+                                                      request_, keep_alive_);
+  header_parser_.reset();
+  route_->streaming(std::move(exchange));
+}
+
+void HttpSession::StartWebSocket() {
+  if (!Authenticate(auth::kEmptyPayloadSha256)) return;
+  auto upgrade = header_parser_->release();
+  header_parser_.reset();
+  // The WebSocket session owns the connection from here on.
+  handed_off_ = true;
+  FinishRequest(101);
+  closed_ = true;
+  auto ws = std::make_shared<WebSocketSession>(std::move(stream_), server_, std::move(request_),
+                                               std::move(upgrade), route_->websocket);
+  ws->Run();
+}
+
+void HttpSession::WriteResponse(Response response) {
+  if (closed_) return;
+  auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(response.status), 11);
+  for (const auto& [name, value] : response.headers.entries()) res->insert(name, value);
+  if (!response.headers.Has("x-amzn-RequestId")) res->set("x-amzn-RequestId", request_id_);
+  res->set(http::field::date, HttpDate());
+  res->set(http::field::server, "osprey");
+  res->body() = std::move(response.body);
+  bool close = response.close || !keep_alive_ || server_->shutting_down;
+  res->keep_alive(!close);
+  res->prepare_payload();
+  response_ = res;
+  int status = response.status;
+  stream_.expires_after(server_->options.idle_timeout);
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), close, status](beast::error_code ec, size_t n) {
+                      self->OnWritten(ec, n, close, status);
+                    });
+}
+
+void HttpSession::OnWritten(beast::error_code ec, size_t bytes, bool close, int status) {
+  server_->metrics.AddSent(bytes);
+  response_.reset();
+  FinishRequest(status);
+  if (ec) return Close();
+  if (close) return LingeringClose();
+  WaitForRequest();
+}
+
+// Closing a socket that still has unread request bytes makes the kernel send
+// RST, and the client may then lose the answer we just wrote (a 413 for a
+// body it is still sending, say). So: send FIN, drain what the client still
+// sends for a short while, then close.
+void HttpSession::LingeringClose() {
+  if (closed_) return;
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return Close();
+  lingering_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  Drain();
+}
+
+void HttpSession::Drain() {
+  auto left = lingering_deadline_ - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return Close();
+  stream_.expires_after(left);
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(16 * 1024),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->Drain();
+                          });
+}
+
+void HttpSession::EndStreaming(bool reusable, int status) {
+  FinishRequest(status);
+  if (!reusable || !keep_alive_ || server_->shutting_down) return Close();
+  WaitForRequest();
+}
+
+void HttpSession::FinishRequest(int status) {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (!in_request_) {
+    server_->metrics.OnRequest("invalid", status, 0);
+    return;
+  }
+  in_request_ = false;
+  server_->in_flight--;
+  server_->metrics.OnRequest(route_ ? std::string_view(route_->api) : "invalid", status, seconds);
+}
+
+void HttpSession::ReplyAndClose(int status, std::string type, std::string message) {
+  if (request_id_.empty()) request_id_ = NewRequestId();
+  keep_alive_ = false;
+  Response response = ErrorResponse(ApiError{status, std::move(type), std::move(message)});
+  response.close = true;
+  WriteResponse(std::move(response));
+}
+
+void HttpSession::Close() {
+  if (closed_) return;
+  closed_ = true;
+  if (in_request_) {
+    in_request_ = false;
+    server_->in_flight--;
+  }
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+}  // namespace osprey::server

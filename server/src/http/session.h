@@ -1,0 +1,89 @@
+// HttpSession: one TCP connection speaking HTTP/1.1 with keep-alive.
+//
+// Life of a request: wait for the first byte (idle timeout) -> read the
+// header (header timeout) -> route -> for buffered routes check the body
+// size, read the body, verify the signature, run the handler, write the
+// answer; streaming routes hand the connection to a StreamingExchange and
+// WebSocket routes to a WebSocketSession. The session resumes reading the
+// next request when the answer is written, unless either side asked to
+// close or the server is shutting down.
+//
+// Threading: all members are touched only on the connection's strand.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/server_impl.h"
+
+namespace osprey::server {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(net::ip::tcp::socket socket, HttpServer::Impl* server);
+  ~HttpSession() override;
+
+  void Start();
+  void BeginShutdown() override;
+  void ForceClose() override;
+
+  // Used by StreamingExchange, which borrows the stream and the parser, and
+  // gives the connection back when its request and response are complete.
+  beast::tcp_stream& stream() { return stream_; }
+  bool keep_alive() const { return keep_alive_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+  HttpServer::Impl* server() { return server_; }
+  void WriteResponse(Response response);
+  // The streaming request is over: keep-alive if `reusable`, else close.
+  void EndStreaming(bool reusable, int status);
+
+ private:
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void Dispatch();
+  void ReadBody(size_t limit);
+  void OnBody(beast::error_code ec);
+  bool Authenticate(std::string_view payload_hash);
+  void StartStreaming();
+  void StartWebSocket();
+  void OnWritten(beast::error_code ec, size_t bytes, bool close, int status);
+  void FinishRequest(int status);
+  void Close();
+  void LingeringClose();
+  void Drain();
+  void ReplyAndClose(int status, std::string type, std::string message);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpServer::Impl* server_;
+  uint64_t id_ = 0;
+  std::string remote_;
+
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> body_parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+
+  // The request in progress.
+  Request request_;
+  Route unrouted_route_;  // serves requests no route matched
+  const Route* route_ = nullptr;
+  bool in_request_ = false;
+  bool keep_alive_ = true;
+  bool closed_ = false;
+  bool handed_off_ = false;  // the socket now belongs to a WebSocketSession
+  std::string request_id_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point lingering_deadline_;
+};
+
+}  // namespace osprey::server

@@ -1,0 +1,89 @@
+// osprey-server: parses the configuration, starts the App, prints where it
+// listens and how to authenticate, and serves until SIGTERM or SIGINT.
+//
+// Exit codes: 0 after a clean shutdown (or --help/--version), 1 when the
+// server cannot start (port taken, data directory locked or unwritable),
+// 2 for a configuration error.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "app/app.h"
+#include "config/config_loader.h"
+#include "osprey/base/logging.h"
+
+extern char** environ;
+
+namespace {
+
+// Each connection is a descriptor; the default soft limit of 1024 would cap
+// the server far below max_connections.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+void PrintBanner(const osprey::server::App::Startup& s, const std::string& region) {
+  std::string out;
+  out += "osprey-server " OSPREY_VERSION " listening on " + s.endpoint + "\n";
+  out += "  data directory: " + s.data_dir + "\n";
+  if (s.credentials_path.empty()) {
+    out += "  authentication: none (loopback only)\n";
+  } else if (s.credentials_created) {
+    out += "  created credentials in " + s.credentials_path + " (mode 0600). Use them with:\n";
+    out += "    export AWS_ACCESS_KEY_ID=" + s.access_key_id + "\n";
+    out += "    export AWS_SECRET_ACCESS_KEY=" + s.secret_access_key + "\n";
+    out += "    export AWS_DEFAULT_REGION=" + region + "\n";
+    out += "    aws --endpoint-url " + s.endpoint + " kinesis list-streams\n";
+    out += "  or add them to ~/.aws/credentials as a profile and pass --profile.\n";
+  } else {
+    out += "  credentials: " + s.credentials_path + " (access key " + s.access_key_id + ")\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace osprey;
+  auto loaded = server::LoadServerOptions(argc, argv, server::EnvMapFromEnviron(environ));
+  if (!loaded.ok()) {
+    std::cerr << "osprey-server: " << loaded.status().message() << "\n"
+              << "Run 'osprey-server --help' for the options.\n";
+    return 2;
+  }
+  if (loaded->command == server::ServerCommand::kHelp) {
+    std::cout << server::UsageText();
+    return 0;
+  }
+  if (loaded->command == server::ServerCommand::kVersion) {
+    std::cout << "osprey-server " OSPREY_VERSION "\n";
+    return 0;
+  }
+  const server::ServerOptions& options = loaded->options;
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(options.log_level, &level);  // validated by the loader
+  log::SetLevel(level);
+  if (!loaded->config_file.empty()) log::Info("server", "config loaded", {{"file", loaded->config_file}});
+
+  ::signal(SIGPIPE, SIG_IGN);
+  RaiseDescriptorLimit();
+
+  auto app = server::App::Start(options);
+  if (!app.ok()) {
+    log::Error("server", "cannot start", {{"error", app.status().ToString()}});
+    std::cerr << "osprey-server: " << app.status().message() << "\n";
+    return 1;
+  }
+  PrintBanner((*app)->startup(), options.region);
+  (*app)->RunUntilSignalled();
+  app->reset();
+  log::Info("server", "stopped");
+  return 0;
+}

@@ -1,0 +1,387 @@
+// In-process tests of the HTTP layer: real sockets on 127.0.0.1, a real
+// Beast client, and test routes registered on a Router.
+#include "osprey/server/http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <gtest/gtest.h>
+
+#include "osprey/auth/sigv4.h"
+#include "osprey/base/logging.h"
+#include "osprey/base/metrics.h"
+
+namespace osprey::server {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (getenv("OSPREY_TEST_DEBUG")) log::SetLevel(log::Level::kDebug);
+    Route echo;
+    echo.api = "Echo";
+    echo.buffered = [](Request r, Responder respond) {
+      Response res = Response::Text(200, r.method + " " + r.path + " " + r.body);
+      respond(std::move(res));
+    };
+    router_.AddPath("POST", "/echo", echo);
+    router_.AddPath("GET", "/echo", echo);
+
+    Route small = echo;
+    small.api = "Small";
+    small.max_body_bytes = 10;
+    router_.AddPath("POST", "/small", small);
+
+    Route slow;
+    slow.api = "Slow";
+    slow.buffered = [](Request, Responder respond) {
+      std::thread([respond] {
+        std::this_thread::sleep_for(300ms);
+        respond(Response::Text(200, "done"));
+      }).detach();
+    };
+    router_.AddPath("POST", "/slow", slow);
+
+    Route duplex;
+    duplex.api = "Duplex";
+    duplex.body = Route::Body::kStreaming;
+    duplex.streaming = [](std::shared_ptr<Exchange> ex) {
+      ex->StartResponse(200, Headers{});
+      Pump(ex);
+    };
+    router_.AddPath("POST", "/duplex", duplex);
+
+    Route ws;
+    ws.api = "WsEcho";
+    ws.body = Route::Body::kWebSocket;
+    ws.websocket = [](std::shared_ptr<WebSocket> socket) { WsPump(socket); };
+    router_.AddPath("GET", "/ws", ws);
+
+    Route signed_route = echo;
+    signed_route.api = "Signed";
+    signed_route.service = "kinesis";
+    router_.AddPath("POST", "/signed", signed_route);
+    Route empty_payload = signed_route;
+    empty_payload.signs_empty_payload = true;
+    router_.AddPath("POST", "/signed-empty", empty_payload);
+
+    router_.AddTargetFamily("Kinesis_20131202.", "kinesis", "application/x-amz-json-1.1");
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  static void Pump(std::shared_ptr<Exchange> ex) {
+    ex->ReadSome([ex](Status s, std::string_view data, bool eof) {
+      if (!s.ok()) return;
+      if (!data.empty()) ex->Write("echo:" + std::string(data));
+      if (eof) return ex->Finish();
+      Pump(ex);
+    });
+  }
+
+  static void WsPump(std::shared_ptr<WebSocket> socket) {
+    socket->Read([socket](Status s, std::string message, bool binary) {
+      if (!s.ok()) return;
+      socket->Send("ws:" + message, binary);
+      WsPump(socket);
+    });
+  }
+
+  void StartServer(HttpServerOptions options = {}, Authenticator auth = nullptr) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    auto server = HttpServer::Start(options, &router_, std::move(auth), &metrics_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+  }
+
+  tcp::socket Connect() {
+    tcp::socket socket(ioc_);
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+    return socket;
+  }
+
+  // Reads until the peer closes; returns everything read. Fails the test if
+  // that takes longer than `limit`.
+  std::string ReadUntilClosed(tcp::socket& socket, std::chrono::milliseconds limit) {
+    std::string all;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    socket.non_blocking(true);
+    char buf[4096];
+    for (;;) {
+      beast::error_code ec;
+      size_t n = socket.read_some(net::buffer(buf), ec);
+      if (ec == net::error::would_block) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          ADD_FAILURE() << "connection still open after " << limit.count() << " ms";
+          return all;
+        }
+        std::this_thread::sleep_for(5ms);
+        continue;
+      }
+      if (ec) return all;
+      all.append(buf, n);
+    }
+  }
+
+  http::response<http::string_body> Roundtrip(beast::tcp_stream& stream,
+                                              http::request<http::string_body> req) {
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return res;
+  }
+
+  net::io_context ioc_;
+  Router router_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  beast::tcp_stream stream(Connect());
+  std::string first_id;
+  for (int i = 0; i < 3; ++i) {
+    http::request<http::string_body> req{http::verb::post, "/echo?x=1", 11};
+    req.set(http::field::host, "localhost");
+    req.body() = "n" + std::to_string(i);
+    auto res = Roundtrip(stream, req);
+    EXPECT_EQ(res.result_int(), 200);
+    EXPECT_EQ(res.body(), "POST /echo n" + std::to_string(i));
+    EXPECT_TRUE(res.keep_alive());
+    std::string id(res["x-amzn-RequestId"]);
+    EXPECT_EQ(id.size(), 36u);
+    EXPECT_NE(id, first_id);
+    first_id = id;
+  }
+  std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("osprey_http_requests_total{api=\"Echo\",status=\"200\"} 3"), std::string::npos)
+      << text;
+}
+
+TEST_F(HttpServerTest, UnknownTargetOfKnownFamilyIsUnknownOperation) {
+  StartServer();
+  beast::tcp_stream stream(Connect());
+  http::request<http::string_body> req{http::verb::post, "/", 11};
+  req.set("X-Amz-Target", "Kinesis_20131202.NoSuchThing");
+  req.body() = "{}";
+  auto res = Roundtrip(stream, req);
+  EXPECT_EQ(res.result_int(), 400);
+  EXPECT_EQ(res["x-amzn-ErrorType"], "UnknownOperationException");
+  EXPECT_EQ(res[http::field::content_type], "application/x-amz-json-1.1");
+  EXPECT_EQ(res.body(), R"({"__type":"UnknownOperationException"})");
+}
+
+TEST_F(HttpServerTest, UnknownPostPathIsKvsUnknownOperation404) {
+  StartServer();
+  beast::tcp_stream stream(Connect());
+  http::request<http::string_body> req{http::verb::post, "/noSuchOperation", 11};
+  req.body() = "{}";
+  auto res = Roundtrip(stream, req);
+  EXPECT_EQ(res.result_int(), 404);
+  EXPECT_EQ(res["x-amzn-ErrorType"], "UnknownOperationException");
+}
+
+TEST_F(HttpServerTest, AnnouncedOversizeBodyIsRefusedBeforeItIsRead) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  tcp::socket socket = Connect();
+  // 1 GiB announced, not a byte of it sent: the answer must come anyway.
+  std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n";
+  net::write(socket, net::buffer(head));
+  std::string reply = ReadUntilClosed(socket, 2000ms);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  EXPECT_NE(reply.find("RequestEntityTooLargeException"), std::string::npos);
+  EXPECT_NE(reply.find("1073741824 bytes exceeds the limit of 1024"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ChunkedBodyOverRouteLimitIsRefused) {
+  StartServer();
+  tcp::socket socket = Connect();
+  std::string req =
+      "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "8\r\n01234567\r\n8\r\n89abcdef\r\n0\r\n\r\n";
+  net::write(socket, net::buffer(req));
+  std::string reply = ReadUntilClosed(socket, 2000ms);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+}
+
+TEST_F(HttpServerTest, MalformedRequestGets400AndTheConnectionCloses) {
+  StartServer();
+  tcp::socket socket = Connect();
+  net::write(socket, net::buffer(std::string("THIS IS NOT HTTP\r\n\r\n")));
+  std::string reply = ReadUntilClosed(socket, 2000ms);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find("BadRequestException"), std::string::npos);
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, SlowHeaderIsCutOffAtTheHeaderTimeout) {
+  HttpServerOptions options;
+  options.header_timeout = 400ms;
+  StartServer(options);
+  tcp::socket socket = Connect();
+  auto start = std::chrono::steady_clock::now();
+  std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {  // one byte per 50 ms: 2 s if never cut
+    beast::error_code ec;
+    net::write(socket, net::buffer(head.data() + (i % head.size()), 1), ec);
+    closed = static_cast<bool>(ec);
+    std::this_thread::sleep_for(50ms);
+  }
+  std::string rest = ReadUntilClosed(socket, 2000ms);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(rest.empty()) << rest;
+  EXPECT_LT(elapsed, 2000ms);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
+  HttpServerOptions options;
+  options.idle_timeout = 300ms;
+  StartServer(options);
+  tcp::socket socket = Connect();
+  std::string reply = ReadUntilClosed(socket, 2000ms);
+  EXPECT_TRUE(reply.empty());
+}
+
+TEST_F(HttpServerTest, StreamingRouteReadsAndWritesAtTheSameTime) {
+  StartServer();
+  tcp::socket socket = Connect();
+  net::write(socket, net::buffer(std::string(
+                         "POST /duplex HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  http::read_header(socket, buffer, parser);
+  ASSERT_EQ(parser.get().result_int(), 200);
+  EXPECT_TRUE(parser.get().chunked());
+  // Each piece is echoed back before the next one is sent: the request body
+  // is still open while the response body flows.
+  for (std::string piece : {"alpha", "beta", "gamma"}) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    net::write(socket, net::buffer(std::string(size) + piece + "\r\n"));
+    std::string got;
+    while (got.find("echo:" + piece) == std::string::npos) {
+      char out[256];
+      parser.get().body().data = out;
+      parser.get().body().size = sizeof out;
+      beast::error_code ec;
+      http::read_some(socket, buffer, parser, ec);
+      if (ec == http::error::need_buffer) ec = {};
+      ASSERT_FALSE(ec) << ec.message();
+      got.append(out, sizeof out - parser.get().body().size);
+    }
+  }
+  net::write(socket, net::buffer(std::string("0\r\n\r\n")));
+  while (!parser.is_done()) {
+    char out[256];
+    parser.get().body().data = out;
+    parser.get().body().size = sizeof out;
+    beast::error_code ec;
+    http::read_some(socket, buffer, parser, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    ASSERT_FALSE(ec) << ec.message();
+  }
+  // Both directions ended cleanly, so the connection serves another request.
+  beast::tcp_stream stream(std::move(socket));
+  http::request<http::string_body> req{http::verb::get, "/echo", 11};
+  auto res = Roundtrip(stream, req);
+  EXPECT_EQ(res.body(), "GET /echo ");
+}
+
+TEST_F(HttpServerTest, WebSocketUpgradeOnTheSamePort) {
+  StartServer();
+  websocket::stream<tcp::socket> ws(Connect());
+  ws.handshake("127.0.0.1", "/ws");
+  ws.text(true);
+  ws.write(net::buffer(std::string("hello")));
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "ws:hello");
+  ws.close(websocket::close_code::normal);
+}
+
+TEST_F(HttpServerTest, AuthenticatorSeesBodyHashAndItsRejectionIsAwsShaped) {
+  std::mutex mu;
+  std::vector<std::string> hashes;
+  StartServer({}, [&](const Request& r, std::string_view hash, std::string_view service) {
+    std::lock_guard lock(mu);
+    hashes.emplace_back(hash);
+    EXPECT_EQ(service, "kinesis");
+    AuthDecision d;
+    if (r.headers.Get("x-test-allow")) {
+      d.ok = true;
+      d.access_key_id = "AK";
+    } else {
+      d.error = ApiError{403, "InvalidSignatureException", "bad signature"};
+    }
+    return d;
+  });
+  beast::tcp_stream stream(Connect());
+  http::request<http::string_body> req{http::verb::post, "/signed", 11};
+  req.body() = "abc";
+  auto denied = Roundtrip(stream, req);
+  EXPECT_EQ(denied.result_int(), 403);
+  EXPECT_EQ(denied["x-amzn-ErrorType"], "InvalidSignatureException");
+  EXPECT_EQ(denied.body(), R"({"__type":"InvalidSignatureException","message":"bad signature"})");
+  req.set("x-test-allow", "1");
+  EXPECT_EQ(Roundtrip(stream, req).result_int(), 200);
+  http::request<http::string_body> empty{http::verb::post, "/signed-empty", 11};
+  empty.set("x-test-allow", "1");
+  empty.body() = "abc";
+  EXPECT_EQ(Roundtrip(stream, empty).result_int(), 200);
+  // Routes without a service are never sent to the authenticator.
+  http::request<http::string_body> open{http::verb::post, "/echo", 11};
+  EXPECT_EQ(Roundtrip(stream, open).result_int(), 200);
+
+  std::lock_guard lock(mu);
+  ASSERT_EQ(hashes.size(), 3u);
+  EXPECT_EQ(hashes[0], auth::Sha256Hex("abc"));
+  EXPECT_EQ(hashes[2], std::string(auth::kEmptyPayloadSha256));
+}
+
+TEST_F(HttpServerTest, ShutdownLetsTheRequestInFlightFinish) {
+  StartServer();
+  beast::tcp_stream stream(Connect());
+  http::request<http::string_body> req{http::verb::post, "/slow", 11};
+  req.prepare_payload();
+  http::write(stream, req);
+  std::this_thread::sleep_for(50ms);  // the handler is now running
+  auto stopped = std::async(std::launch::async, [this] { server_->Shutdown(); });
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "done");
+  EXPECT_FALSE(res.keep_alive());
+  stopped.get();
+  // Nothing listens any more.
+  tcp::socket again(ioc_);
+  beast::error_code ec;
+  again.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()), ec);
+  EXPECT_TRUE(ec);
+}
+
+}  // namespace
+}  // namespace osprey::server
