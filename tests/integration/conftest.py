@@ -29,8 +29,10 @@ class Server:
         self.port = free_port()
         self.data_dir = str(data_dir)
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.stdout_path = os.path.join(self.data_dir, "..", f"server-{self.port}.out")
-        self.stderr_path = os.path.join(self.data_dir, "..", f"server-{self.port}.err")
+        logs = os.path.dirname(os.path.abspath(self.data_dir))
+        os.makedirs(logs, exist_ok=True)
+        self.stdout_path = os.path.join(logs, f"server-{self.port}.out")
+        self.stderr_path = os.path.join(logs, f"server-{self.port}.err")
         args = [SERVER_BIN, "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
                 *extra_args]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("OSPREY_")}

@@ -115,7 +115,8 @@ def presigned_describe(server, ak, sk, expires):
     botocore.auth.SigV4QueryAuth(creds, "kinesisvideo", "us-east-1", expires=expires).add_auth(req)
     prepared = req.prepare()
     assert "X-Amz-Signature=" in prepared.url
-    return urllib.request.Request(prepared.url, data=prepared.body, method="POST",
+    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+    return urllib.request.Request(prepared.url, data=body, method="POST",
                                   headers=dict(prepared.headers))
 
 
