@@ -215,6 +215,34 @@ TEST_F(HttpServerTest, AnnouncedOversizeBodyIsRefusedBeforeItIsRead) {
   EXPECT_NE(reply.find("1073741824 bytes exceeds the limit of 1024"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
+  StartServer();
+  tcp::socket socket = Connect();
+  net::write(socket, net::buffer(std::string(
+                         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                         "Expect: 100-continue\r\n\r\n")));
+  std::string interim(25, '\0');
+  net::read(socket, net::buffer(interim));
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  net::write(socket, net::buffer(std::string("abc")));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  EXPECT_EQ(res.body(), "POST /echo abc");
+}
+
+TEST_F(HttpServerTest, ExpectContinueIsNotSentWhenTheBodyIsRefused) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  tcp::socket socket = Connect();
+  net::write(socket, net::buffer(std::string(
+                         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n"
+                         "Expect: 100-continue\r\n\r\n")));
+  std::string reply = ReadUntilClosed(socket, 3000ms);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+}
+
 TEST_F(HttpServerTest, ChunkedBodyOverRouteLimitIsRefused) {
   StartServer();
   tcp::socket socket = Connect();

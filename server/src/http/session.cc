@@ -139,7 +139,7 @@ void HttpSession::Dispatch() {
     }
     return StartWebSocket();
   }
-  if (route_->body == Route::Body::kStreaming) return StartStreaming();
+  if (route_->body == Route::Body::kStreaming) return ContinueThen([this] { StartStreaming(); });
 
   // Refuse an oversized body before reading a byte of it, so a client that
   // announces 1 GiB costs us nothing.
@@ -149,7 +149,23 @@ void HttpSession::Dispatch() {
                          "Request body of " + std::to_string(*length) +
                              " bytes exceeds the limit of " + std::to_string(limit) + " bytes");
   }
-  ReadBody(limit);
+  ContinueThen([this, limit] { ReadBody(limit); });
+}
+
+// A client that sent "Expect: 100-continue" (curl does for chunked uploads)
+// waits for this interim answer before sending its body; without it, it
+// stalls for a second. Refusals above go out instead of it, so such a client
+// never sends a body we would discard.
+void HttpSession::ContinueThen(std::function<void()> next) {
+  auto expect = request_.headers.Get("Expect");
+  if (!expect || !EqualsIgnoreCase(*expect, "100-continue")) return next();
+  static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  stream_.expires_after(server_->options.idle_timeout);
+  net::async_write(stream_, net::buffer(kContinue),
+                   [self = shared_from_this(), next = std::move(next)](beast::error_code ec, size_t) {
+                     if (ec) return self->Close();
+                     next();
+                   });
 }
 
 void HttpSession::ReadBody(size_t limit) {

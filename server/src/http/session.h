@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void ReadHeader();
   void OnHeader(beast::error_code ec);
   void Dispatch();
+  void ContinueThen(std::function<void()> next);
   void ReadBody(size_t limit);
   void OnBody(beast::error_code ec);
   bool Authenticate(std::string_view payload_hash);
