@@ -39,15 +39,19 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
-# Refresh the lists unless they were refreshed in the last 6 hours.
-stamp=/var/lib/apt/periodic/update-success-stamp
+# Refresh the package lists unless they are less than 6 hours old (a fresh
+# machine has none, so it always refreshes).
 lists_age=999999
-if [ -d /var/lib/apt/lists ] && ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+if ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
   newest=$(stat -c %Y /var/lib/apt/lists/*_Packages | sort -n | tail -1)
   lists_age=$(( $(date +%s) - newest ))
 fi
-if [ "$lists_age" -gt 21600 ] || [ ! -e "$stamp" ] && [ "$lists_age" -gt 21600 ]; then
+if [ "$lists_age" -gt 21600 ]; then
   $SUDO apt-get update -qq
 fi
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+  # Lists a few hours old can name versions the mirror no longer has.
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 echo "install-deps: done"

@@ -370,7 +370,7 @@ Result<LoadedServerOptions> LoadServerOptions(int argc, const char* const* argv,
       continue;
     }
     if (std::any_of(std::begin(kForeignEnvPrefixes), std::end(kForeignEnvPrefixes),
-                    [&name](std::string_view p) { return name.starts_with(p); })) {
+                    [&name = name](std::string_view p) { return name.starts_with(p); })) {
       continue;
     }
     const Field* field = FindField(name, EnvName);

@@ -314,7 +314,11 @@ void HttpSession::FinishRequest(int status) {
   }
   in_request_ = false;
   server_->in_flight--;
-  server_->metrics.OnRequest(route_ ? std::string_view(route_->api) : "invalid", status, seconds);
+  std::string_view api = route_ ? std::string_view(route_->api) : "invalid";
+  server_->metrics.OnRequest(api, status, seconds);
+  log::Debug("http", "request",
+             {{"api", api}, {"status", status}, {"ms", seconds * 1000}, {"remote", remote_},
+              {"request_id", request_id_}});
 }
 
 void HttpSession::ReplyAndClose(int status, std::string type, std::string message) {
