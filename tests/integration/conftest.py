@@ -48,10 +48,12 @@ class Server:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.stderr()}")
             try:
                 with urllib.request.urlopen(self.endpoint + "/healthz", timeout=1) as r:
-                    if r.status == 200:
+                    # The banner is printed just after the listener opens.
+                    if r.status == 200 and "listening on" in self.stdout():
                         return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("server did not become ready: " + self.stderr())
 
     def stdout(self):
