@@ -1,10 +1,10 @@
-// SHA-256 and HMAC-SHA256 through OpenSSL's one-shot EVP functions, which
-// keep OpenSSL types out of every header.
+// SHA-256 (OpenSSL EVP) and HMAC-SHA256 built on it; OpenSSL types stay in
+// this file.
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 
 #include "osprey/auth/sigv4.h"
@@ -32,28 +32,85 @@ std::string HexEncode(std::span<const uint8_t> bytes) {
   return out;
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  Digest digest;
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1 ||
-      len != digest.size()) {
-    CryptoFailure("EVP_Digest");
+namespace {
+
+// OpenSSL 3 looks an algorithm up (under a read-write lock) every time
+// EVP_sha256() or HMAC() is used. SigV4 hashes six times per request, so we
+// fetch SHA-256 once and reuse one digest context per thread; HMAC is then
+// the RFC 2104 construction over it.
+class Sha256 {
+ public:
+  static Sha256& ForThisThread() {
+    thread_local Sha256 instance;
+    return instance;
   }
-  return HexEncode(digest);
+  Sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (ctx_ == nullptr) CryptoFailure("EVP_MD_CTX_new");
+  }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+
+  void Begin() {
+    if (EVP_DigestInit_ex2(ctx_, Algorithm(), nullptr) != 1) CryptoFailure("EVP_DigestInit_ex2");
+  }
+  void Update(const void* data, size_t size) {
+    if (size > 0 && EVP_DigestUpdate(ctx_, data, size) != 1) CryptoFailure("EVP_DigestUpdate");
+  }
+  Digest End() {
+    Digest out;
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_, out.data(), &len) != 1 || len != out.size()) {
+      CryptoFailure("EVP_DigestFinal_ex");
+    }
+    return out;
+  }
+
+ private:
+  static const EVP_MD* Algorithm() {
+    static const EVP_MD* md = [] {
+      EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+      if (fetched == nullptr) CryptoFailure("EVP_MD_fetch(SHA2-256)");
+      return fetched;  // kept for the life of the process
+    }();
+    return md;
+  }
+  EVP_MD_CTX* ctx_;
+};
+
+constexpr size_t kBlockSize = 64;  // SHA-256 block size, as HMAC needs it
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view bytes) {
+  Sha256& sha = Sha256::ForThisThread();
+  sha.Begin();
+  sha.Update(bytes.data(), bytes.size());
+  return HexEncode(sha.End());
 }
 
 Digest HmacSha256(std::span<const uint8_t> key, std::string_view data) {
-  Digest out;
-  unsigned int len = 0;
-  // HMAC() wants a non-null key pointer even for an empty key.
-  static const uint8_t kNoKey = 0;
-  const uint8_t* key_ptr = key.empty() ? &kNoKey : key.data();
-  if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
-           &len) == nullptr ||
-      len != out.size()) {
-    CryptoFailure("HMAC");
+  Sha256& sha = Sha256::ForThisThread();
+  uint8_t block[kBlockSize] = {};
+  if (key.size() > kBlockSize) {
+    sha.Begin();
+    sha.Update(key.data(), key.size());
+    Digest hashed = sha.End();
+    std::memcpy(block, hashed.data(), hashed.size());
+  } else if (!key.empty()) {
+    std::memcpy(block, key.data(), key.size());
   }
+  uint8_t pad[kBlockSize];
+  for (size_t i = 0; i < kBlockSize; ++i) pad[i] = block[i] ^ 0x36;
+  sha.Begin();
+  sha.Update(pad, kBlockSize);
+  sha.Update(data.data(), data.size());
+  Digest inner = sha.End();
+  for (size_t i = 0; i < kBlockSize; ++i) pad[i] = block[i] ^ 0x5c;
+  sha.Begin();
+  sha.Update(pad, kBlockSize);
+  sha.Update(inner.data(), inner.size());
+  Digest out = sha.End();
+  OPENSSL_cleanse(block, sizeof block);
+  OPENSSL_cleanse(pad, sizeof pad);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include "osprey/auth/verifier.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -110,6 +111,32 @@ std::variant<Claim, AuthFailure> ClaimFromQuery(std::string_view raw_query) {
   // ParsePresignedQuery validated the date already.
   const system_clock::time_point t = *ParseAmzDate(p.amz_date);
   return Claim{std::move(p.fields), std::move(p.amz_date), t, p.expires, AuthLocation::kQuery};
+}
+
+// Deriving a signing key costs four HMACs, and the key changes only with the
+// secret, the day, the region and the service: remember the last few per
+// thread (no lock). The secret is part of the cache key, so two stores with
+// different secrets for one key id never share an entry.
+Digest CachedSigningKey(std::string_view secret, std::string_view date, std::string_view region,
+                        std::string_view service) {
+  struct Entry {
+    std::string id;
+    Digest key;
+  };
+  constexpr size_t kEntries = 8;
+  thread_local std::array<Entry, kEntries> cache;
+  thread_local size_t next = 0;
+  std::string id;
+  id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
+  id.append(secret).append(1, '\0').append(date).append(1, '\0').append(region).append(1, '\0')
+      .append(service);
+  for (const Entry& e : cache) {
+    if (e.id == id) return e.key;
+  }
+  Digest key = SigningKey(secret, date, region, service);
+  cache[next] = Entry{std::move(id), key};
+  next = (next + 1) % kEntries;
+  return key;
 }
 
 }  // namespace
@@ -235,7 +262,8 @@ VerifyResult Verifier::Verify(const RequestView& request, std::string_view body_
   }
 
   const std::string scope = CredentialScope(f.date, f.region, f.service);
-  const Digest signing_key = SigningKey(key->secret_access_key, f.date, f.region, f.service);
+  const Digest signing_key =
+      CachedSigningKey(key->secret_access_key, f.date, f.region, f.service);
   auto matches = [&](std::string_view payload_hash, std::string* detail) {
     const std::string canonical =
         CanonicalRequest(request, f.signed_headers, payload_hash, claim.location);

@@ -350,3 +350,27 @@ TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {
 
 }  // namespace
 }  // namespace osprey::auth
+
+// RFC 4231 test cases 2 and 6: a short key, and a key longer than the
+// SHA-256 block, which HMAC must hash first.
+namespace osprey::auth {
+namespace {
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST(HmacSha256Test, Rfc4231Case2ShortKey) {
+  std::string key = "Jefe";
+  EXPECT_EQ(HexEncode(HmacSha256(Bytes(key), "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(HmacSha256Test, Rfc4231Case6KeyLongerThanBlock) {
+  std::string key(131, '\xaa');
+  EXPECT_EQ(HexEncode(HmacSha256(Bytes(key), "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+}  // namespace
+}  // namespace osprey::auth
