@@ -3,8 +3,11 @@
 #   1. deploy/install-deps.sh (Debian packages)
 #   2. Release build of all modules, binaries and tests (build/)
 #   3. libFuzzer targets built with clang (build-fuzz/), each run for a bounded
-#      time (OSPREY_FUZZ_SECONDS, default 60) from its seed corpus
-#   4. ctest: unit tests, then integration tests against the real binaries
+#      time (OSPREY_TEST_FUZZ_SECONDS, default 60) from its seed corpus
+#   4. the same tests built with AddressSanitizer + UBSan (build-asan/), so
+#      memory errors in the asynchronous server code fail the run
+#      (OSPREY_TEST_SANITIZE=0 skips this step)
+#   5. ctest: unit tests, then integration tests against the real binaries
 # Under CI=true warnings are errors. .ci/run calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +21,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 echo "test-all: release build took $(( $(date +%s) - start ))s"
 
-fuzz_seconds=${OSPREY_FUZZ_SECONDS:-60}
+fuzz_seconds=${OSPREY_TEST_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ]; then
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j "$jobs"
@@ -39,6 +42,16 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     grep -E '^stat::number_of_executed_units' "build-fuzz/logs/$name.log" || true
     rm -rf "$work"
   done
+fi
+
+if [ "${OSPREY_TEST_SANITIZE:-1}" != 0 ]; then
+  start=$(date +%s)
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$jobs"
+  echo "test-all: asan build took $(( $(date +%s) - start ))s"
+  # halt_on_error: the first report fails the test that caused it.
+  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --preset asan -j "$jobs"
 fi
 
 ctest --preset release -j "$jobs"

@@ -256,22 +256,28 @@ JsonWriter& JsonWriter::String(std::string_view value) {
   return *this;
 }
 
-JsonWriter& JsonWriter::Int64(int64_t value) {
-  BeforeValue();
-  char buf[24];
+namespace {
+
+template <typename Int>
+void AppendInteger(std::string* out, Int value) {
+  char buf[24];  // 20 digits and a sign fit
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
   (void)ec;
-  out_->append(buf, end - buf);
+  out->append(buf, end - buf);
+}
+
+}  // namespace
+
+JsonWriter& JsonWriter::Int64(int64_t value) {
+  BeforeValue();
+  AppendInteger(out_, value);
   need_comma_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::Uint64(uint64_t value) {
   BeforeValue();
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-  (void)ec;
-  out_->append(buf, end - buf);
+  AppendInteger(out_, value);
   need_comma_ = true;
   return *this;
 }

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -118,3 +119,12 @@ def aws_env(access_key, secret_key, region="us-east-1"):
         "AWS_MAX_ATTEMPTS": "1",
     })
     return env
+
+
+def status_and_body(request):
+    """Sends a urllib request; returns (status, headers, body text), errors included."""
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()

@@ -10,7 +10,6 @@ import json
 import re
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from unittest import mock
 
@@ -20,7 +19,7 @@ import botocore.credentials
 import botocore.session
 import pytest
 
-from conftest import AWS_CLI, aws_env
+from conftest import AWS_CLI, aws_env, status_and_body
 
 
 def run_cli(server, args, access_key, secret_key):
@@ -118,14 +117,6 @@ def presigned_describe(server, ak, sk, expires):
     body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
     return urllib.request.Request(prepared.url, data=body, method="POST",
                                   headers=dict(prepared.headers))
-
-
-def status_and_body(request):
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            return r.status, r.headers, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
 
 
 def test_presigned_url_is_accepted_until_it_expires(server):

@@ -5,10 +5,9 @@ import signal
 import stat
 import subprocess
 import time
-import urllib.error
 import urllib.request
 
-from conftest import SERVER_BIN, Server, free_port
+from conftest import SERVER_BIN, Server, free_port, status_and_body
 
 
 def run_once(args, env=None, timeout=10):
@@ -19,13 +18,9 @@ def run_once(args, env=None, timeout=10):
 
 
 def post(server, target, body=b"{}"):
-    req = urllib.request.Request(server.endpoint + "/", data=body, method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, r.headers, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
+    return status_and_body(urllib.request.Request(
+        server.endpoint + "/", data=body, method="POST",
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}))
 
 
 def test_first_start_creates_private_credentials_and_says_how_to_use_them(tmp_path):
@@ -135,10 +130,17 @@ def test_auth_none_on_loopback_serves_unsigned_requests(server_factory):
 def test_metrics_count_requests_by_api_and_status(server):
     for _ in range(3):
         post(server, "Kinesis_20131202.ListStreams")
-    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=5) as r:
-        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        text = r.read().decode()
-    assert 'osprey_http_requests_total{api="unknown",status="403"} 3' in text, text
+    want = 'osprey_http_requests_total{api="unknown",status="403"} 3'
+    # A request is counted when its answer has been written, which can be a
+    # moment after the client has read it.
+    for _ in range(100):
+        with urllib.request.urlopen(server.endpoint + "/metrics", timeout=5) as r:
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            text = r.read().decode()
+        if want in text:
+            break
+        time.sleep(0.02)
+    assert want in text, text
     assert "# TYPE osprey_http_request_duration_seconds histogram" in text
     assert "osprey_http_received_bytes_total" in text
 
