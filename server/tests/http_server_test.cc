@@ -58,11 +58,30 @@ class HttpServerTest : public ::testing::Test {
     Route duplex;
     duplex.api = "Duplex";
     duplex.body = Route::Body::kStreaming;
+    duplex.signs_empty_payload = true;  // like PutMedia: the body streams in
     duplex.streaming = [](std::shared_ptr<Exchange> ex) {
       ex->StartResponse(200, Headers{});
       Pump(ex);
     };
     router_.AddPath("POST", "/duplex", duplex);
+
+    // Like GetMedia: a signed JSON body, then an open-ended answer.
+    Route tail;
+    tail.api = "Tail";
+    tail.service = "kinesisvideo";
+    tail.body = Route::Body::kStreaming;
+    tail.streaming = [](std::shared_ptr<Exchange> ex) {
+      ex->ReadSome([ex](Status s, std::string_view data, bool eof) {
+        EXPECT_TRUE(s.ok());
+        EXPECT_TRUE(data.empty());
+        EXPECT_TRUE(eof);
+        ex->StartResponse(200, Headers{});
+        ex->Write("body was " + ex->request().body);
+        ex->Write(" and more");
+        ex->Finish();
+      });
+    };
+    router_.AddPath("POST", "/tail", tail);
 
     Route ws;
     ws.api = "WsEcho";
@@ -347,6 +366,30 @@ TEST_F(HttpServerTest, StreamingRouteReadsAndWritesAtTheSameTime) {
   http::request<http::string_body> req{http::verb::get, "/echo", 11};
   auto res = Roundtrip(stream, req);
   EXPECT_EQ(res.body(), "GET /echo ");
+}
+
+TEST_F(HttpServerTest, StreamedAnswerToASignedBodyVerifiesTheBodyHashFirst) {
+  std::vector<std::string> hashes;
+  std::mutex mu;
+  StartServer({}, [&](const Request&, std::string_view hash, std::string_view) {
+    std::lock_guard lock(mu);
+    hashes.emplace_back(hash);
+    AuthDecision d;
+    d.ok = true;
+    return d;
+  });
+  beast::tcp_stream stream(Connect());
+  http::request<http::string_body> req{http::verb::post, "/tail", 11};
+  req.body() = R"({"StreamName":"cam"})";
+  auto res = Roundtrip(stream, req);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_TRUE(res.chunked());
+  EXPECT_EQ(res.body(), R"(body was {"StreamName":"cam"} and more)");
+  // The connection is still good for another request.
+  EXPECT_EQ(Roundtrip(stream, req).body(), res.body());
+  std::lock_guard lock(mu);
+  ASSERT_EQ(hashes.size(), 2u);
+  EXPECT_EQ(hashes[0], auth::Sha256Hex(R"({"StreamName":"cam"})"));
 }
 
 TEST_F(HttpServerTest, WebSocketUpgradeOnTheSamePort) {

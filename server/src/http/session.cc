@@ -139,7 +139,13 @@ void HttpSession::Dispatch() {
     }
     return StartWebSocket();
   }
-  if (route_->body == Route::Body::kStreaming) return ContinueThen([this] { StartStreaming(); });
+  // PutMedia streams its body, which the signature does not cover. Other
+  // streaming routes (GetMedia, SubscribeToShard) sign their small JSON
+  // body: it is read whole, like a buffered route's, before the handler
+  // starts streaming the answer.
+  if (route_->body == Route::Body::kStreaming && route_->signs_empty_payload) {
+    return ContinueThen([this] { StartStreaming(); });
+  }
 
   // Refuse an oversized body before reading a byte of it, so a client that
   // announces 1 GiB costs us nothing.
@@ -200,6 +206,10 @@ void HttpSession::OnBody(beast::error_code ec) {
   if (!Authenticate(hash)) return;
 
   auto self = shared_from_this();
+  if (route_->body == Route::Body::kStreaming) {
+    auto exchange = std::make_shared<StreamingExchange>(self, std::move(request_), keep_alive_);
+    return route_->streaming(std::move(exchange));
+  }
   route_->buffered(std::move(request_), [self](Response response) {
     net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
       self->WriteResponse(std::move(response));

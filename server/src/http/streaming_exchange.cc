@@ -10,13 +10,17 @@ StreamingExchange::StreamingExchange(std::shared_ptr<HttpSession> session,
                                      http::request_parser<http::empty_body>&& header_parser,
                                      Request request, bool keep_alive)
     : session_(std::move(session)),
-      parser_(std::move(header_parser)),
+      parser_(std::in_place, std::move(header_parser)),
       request_(std::move(request)),
       keep_alive_(keep_alive) {
   // Streaming bodies (PutMedia) are open-ended: no size limit here; the
   // handler decides what is too much.
-  parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
 }
+
+StreamingExchange::StreamingExchange(std::shared_ptr<HttpSession> session, Request request,
+                                     bool keep_alive)
+    : session_(std::move(session)), request_(std::move(request)), keep_alive_(keep_alive) {}
 
 StreamingExchange::~StreamingExchange() {
   if (!ended_) {
@@ -35,20 +39,20 @@ void StreamingExchange::ReadSome(ReadCallback callback) {
 
 void StreamingExchange::DoRead(ReadCallback callback) {
   if (dead_ || ended_) return callback(Status::Cancelled("connection closed"), {}, false);
-  if (parser_.is_done()) return callback(Status::Ok(), {}, true);
-  parser_.get().body().data = read_buffer_.data();
-  parser_.get().body().size = read_buffer_.size();
+  if (BodyDone()) return callback(Status::Ok(), {}, true);
+  parser_->get().body().data = read_buffer_.data();
+  parser_->get().body().size = read_buffer_.size();
   session_->stream().expires_after(session_->server()->options.idle_timeout);
   http::async_read_some(
-      session_->stream(), session_->buffer(), parser_,
+      session_->stream(), session_->buffer(), *parser_,
       [self = shared_from_this(), cb = std::move(callback)](beast::error_code ec, size_t) mutable {
-        size_t got = self->read_buffer_.size() - self->parser_.get().body().size;
+        size_t got = self->read_buffer_.size() - self->parser_->get().body().size;
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
           self->Fail();
           return cb(Status::Cancelled("request body: " + ec.message()), {}, false);
         }
-        bool eof = self->parser_.is_done();
+        bool eof = self->parser_->is_done();
         // A read may consume only chunk framing; go on until there is data.
         if (got == 0 && !eof) return self->DoRead(std::move(cb));
         self->session_->server()->metrics.AddReceived(got);
@@ -107,7 +111,7 @@ void StreamingExchange::Respond(Response response) {
               res->set(http::field::server, "osprey");
               res->body() = std::move(response.body);
               // The body may not have been read, so the connection closes.
-              res->keep_alive(self->parser_.is_done() && !response.close &&
+              res->keep_alive(self->BodyDone() && !response.close &&
                               self->session_->keep_alive());
               res->prepare_payload();
               self->full_ = res;
@@ -187,7 +191,7 @@ void StreamingExchange::MaybeEnd() {
   ended_ = true;
   // Reusable only if both directions completed cleanly; a response that
   // ended before the request body leaves unread bytes on the wire.
-  bool reusable = parser_.is_done() && (full_ ? full_->keep_alive() : header_->keep_alive());
+  bool reusable = BodyDone() && (full_ ? full_->keep_alive() : header_->keep_alive());
   session_->EndStreaming(reusable, status_);
 }
 

@@ -17,9 +17,13 @@ namespace osprey::server {
 
 class StreamingExchange : public Exchange, public std::enable_shared_from_this<StreamingExchange> {
  public:
+  // The body is still on the wire: ReadSome streams it (PutMedia).
   StreamingExchange(std::shared_ptr<HttpSession> session,
                     http::request_parser<http::empty_body>&& header_parser, Request request,
                     bool keep_alive);
+  // The body was read (and signed over) already and is in request.body;
+  // ReadSome reports end of body at once (GetMedia, SubscribeToShard).
+  StreamingExchange(std::shared_ptr<HttpSession> session, Request request, bool keep_alive);
   ~StreamingExchange() override;
 
   const Request& request() const override { return request_; }
@@ -43,9 +47,10 @@ class StreamingExchange : public Exchange, public std::enable_shared_from_this<S
   void OnWritten(beast::error_code ec, size_t bytes);
   void Fail();
   void MaybeEnd();
+  bool BodyDone() const { return !parser_ || parser_->is_done(); }
 
   std::shared_ptr<HttpSession> session_;
-  http::request_parser<http::buffer_body> parser_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;  // empty: body already read
   Request request_;
   bool keep_alive_;
   std::array<char, 64 * 1024> read_buffer_;

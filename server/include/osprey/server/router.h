@@ -21,7 +21,9 @@ namespace osprey::server {
 struct Route {
   enum class Body {
     kBuffered,   // whole body read (up to max_body_bytes) before the handler runs
-    kStreaming,  // handler reads and writes through an Exchange
+    kStreaming,  // handler reads and writes through an Exchange; unless
+                 // signs_empty_payload, the body is read whole (for its
+                 // signature) first and the response alone is streamed
     kWebSocket,  // upgrade; handler gets a WebSocket
   };
 
