@@ -14,7 +14,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
   # server core
   libboost-dev libboost-system-dev libssl-dev libsimdjson-dev libtomlplusplus-dev
-  rapidjson-dev nlohmann-json3-dev
+  rapidjson-dev nlohmann-json3-dev libnghttp2-dev
   # storage
   libsqlite3-dev sqlite3 zlib1g-dev libminizip-dev libsnappy-dev
   # media
@@ -25,7 +25,7 @@ PACKAGES=(
   libopencv-dev opencv-data libwebsockets-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps
+  awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
 )
 
 missing=()

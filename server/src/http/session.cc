@@ -4,6 +4,7 @@
 
 #include <boost/beast/websocket.hpp>
 
+#include "http/pipeline.h"
 #include "http/streaming_exchange.h"
 #include "http/util.h"
 #include "http/websocket_session.h"
@@ -117,19 +118,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
 }
 
 void HttpSession::Dispatch() {
-  Unrouted unrouted;
-  std::string_view amz_target = request_.headers.Get("X-Amz-Target").value_or("");
-  route_ = server_->router->Find(request_.method, request_.path, amz_target, &unrouted);
-  if (route_ == nullptr) {
-    unrouted_route_ = Route{};
-    unrouted_route_.api = "unknown";
-    unrouted_route_.service = unrouted.service;
-    unrouted_route_.buffered = [error = unrouted.error, type = unrouted.content_type](
-                                   Request, Responder respond) {
-      respond(ErrorResponse(error, type));
-    };
-    route_ = &unrouted_route_;
-  }
+  route_ = ResolveRoute(*server_->router, request_, &unrouted_route_);
   request_.route = route_;
 
   bool upgrade = beast::websocket::is_upgrade(header_parser_->get());
@@ -149,11 +138,9 @@ void HttpSession::Dispatch() {
 
   // Refuse an oversized body before reading a byte of it, so a client that
   // announces 1 GiB costs us nothing.
-  size_t limit = route_->max_body_bytes ? route_->max_body_bytes : server_->options.max_body_bytes;
+  size_t limit = BodyLimit(*route_, server_->options);
   if (auto length = header_parser_->content_length(); length && *length > limit) {
-    return ReplyAndClose(413, "RequestEntityTooLargeException",
-                         "Request body of " + std::to_string(*length) +
-                             " bytes exceeds the limit of " + std::to_string(limit) + " bytes");
+    return RespondAndClose(TooLargeResponse(*length, limit));
   }
   ContinueThen([this, limit] { ReadBody(limit); });
 }
@@ -185,11 +172,7 @@ void HttpSession::ReadBody(size_t limit) {
 
 void HttpSession::OnBody(beast::error_code ec) {
   if (ec == http::error::body_limit) {
-    return ReplyAndClose(413, "RequestEntityTooLargeException",
-                         "Request body exceeds the limit of " +
-                             std::to_string(route_->max_body_bytes ? route_->max_body_bytes
-                                                                   : server_->options.max_body_bytes) +
-                             " bytes");
+    return RespondAndClose(TooLargeResponse(0, BodyLimit(*route_, server_->options)));
   }
   if (ec) {
     if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
@@ -201,9 +184,7 @@ void HttpSession::OnBody(beast::error_code ec) {
   body_parser_.reset();
   server_->metrics.AddReceived(request_.body.size());
 
-  std::string hash = route_->signs_empty_payload ? std::string(auth::kEmptyPayloadSha256)
-                                                 : auth::Sha256Hex(request_.body);
-  if (!Authenticate(hash)) return;
+  if (!Authenticate(PayloadHash(*route_, request_.body))) return;
 
   auto self = shared_from_this();
   if (route_->body == Route::Body::kStreaming) {
@@ -218,19 +199,13 @@ void HttpSession::OnBody(beast::error_code ec) {
 }
 
 bool HttpSession::Authenticate(std::string_view payload_hash) {
-  if (!server_->authenticate || route_->service.empty()) return true;
-  AuthDecision decision = server_->authenticate(request_, payload_hash, route_->service);
-  if (decision.ok) {
-    request_.access_key_id = decision.access_key_id;
-    return true;
-  }
-  log::Debug("http", "authentication failed",
-             {{"remote", remote_}, {"type", decision.error.type}, {"reason", decision.error.message}});
-  Response response = ErrorResponse(decision.error);
+  std::optional<Response> denied =
+      CheckAuthentication(server_->authenticate, *route_, payload_hash, &request_);
+  if (!denied) return true;
   // A streaming or upgrade request's body was not read: the connection
   // cannot carry another request.
-  response.close = route_->body != Route::Body::kBuffered;
-  WriteResponse(std::move(response));
+  denied->close = route_->body != Route::Body::kBuffered;
+  WriteResponse(std::move(*denied));
   return false;
 }
 
@@ -332,9 +307,12 @@ void HttpSession::FinishRequest(int status) {
 }
 
 void HttpSession::ReplyAndClose(int status, std::string type, std::string message) {
+  RespondAndClose(ErrorResponse(ApiError{status, std::move(type), std::move(message)}));
+}
+
+void HttpSession::RespondAndClose(Response response) {
   if (request_id_.empty()) request_id_ = NewRequestId();
   keep_alive_ = false;
-  Response response = ErrorResponse(ApiError{status, std::move(type), std::move(message)});
   response.close = true;
   WriteResponse(std::move(response));
 }

@@ -64,6 +64,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void LingeringClose();
   void Drain();
   void ReplyAndClose(int status, std::string type, std::string message);
+  void RespondAndClose(Response response);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
