@@ -4,6 +4,7 @@
 
 #include <boost/beast/websocket.hpp>
 
+#include "http/http2_session.h"
 #include "http/pipeline.h"
 #include "http/streaming_exchange.h"
 #include "http/util.h"
@@ -62,8 +63,35 @@ void HttpSession::WaitForRequest() {
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             if (ec) return self->Close();
                             self->buffer_.commit(n);
+                            if (self->requests_ == 0 && self->MaybeHttp2()) return;
                             self->ReadHeader();
                           });
+}
+
+// HTTP/2 with prior knowledge starts with a fixed preface. When the first
+// bytes of a connection begin it, read the rest of the 24 bytes and hand the
+// connection to an Http2Session; anything else is HTTP/1.1.
+bool HttpSession::MaybeHttp2() {
+  static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  auto data = buffer_.data();
+  std::string_view seen(static_cast<const char*>(data.data()),
+                        std::min(data.size(), kPreface.size()));
+  if (seen != kPreface.substr(0, seen.size())) return false;
+  if (seen.size() < kPreface.size()) {
+    stream_.expires_after(server_->options.header_timeout);
+    stream_.async_read_some(buffer_.prepare(kPreface.size()),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              if (!self->MaybeHttp2()) self->ReadHeader();
+                            });
+    return true;
+  }
+  handed_off_ = true;
+  closed_ = true;
+  auto h2 = std::make_shared<Http2Session>(std::move(stream_), std::move(buffer_), server_, remote_);
+  h2->Run();
+  return true;
 }
 
 void HttpSession::ReadHeader() {
@@ -111,6 +139,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
   request_.remote = remote_;
   request_id_ = request_.request_id;
   keep_alive_ = h.keep_alive() && !server_->shutting_down;
+  requests_++;
   in_request_ = true;
   server_->in_flight++;
   started_ = std::chrono::steady_clock::now();

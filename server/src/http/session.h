@@ -49,6 +49,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
  private:
   void WaitForRequest();
+  bool MaybeHttp2();
   void ReadHeader();
   void OnHeader(beast::error_code ec);
   void Dispatch();
@@ -83,7 +84,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool in_request_ = false;
   bool keep_alive_ = true;
   bool closed_ = false;
-  bool handed_off_ = false;  // the socket now belongs to a WebSocketSession
+  bool handed_off_ = false;
+  uint64_t requests_ = 0;  // requests begun on this connection  // the socket now belongs to a WebSocketSession
   std::string request_id_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point lingering_deadline_;

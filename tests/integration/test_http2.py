@@ -1,0 +1,91 @@
+"""HTTP/2 with prior knowledge (h2c) on the API port, driven by nghttp and
+h2load (Debian nghttp2-client) and signed by botocore, as the AWS SDK for
+JavaScript v3 and the Java SDK v2 async client would send it."""
+import os
+import re
+import subprocess
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+from conftest import free_port  # noqa: F401  (fixtures come from conftest)
+
+
+def signed(server, target, body, ak, sk, service="kinesis"):
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=server.endpoint + "/", data=body,
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(ak, sk), service,
+                            "us-east-1").add_auth(req)
+    return {k: v for k, v in req.headers.items()}
+
+
+def nghttp(server, path, headers=None, body=None, tmp_path=None, extra=()):
+    args = ["nghttp", "-v", *extra]
+    for name, value in (headers or {}).items():
+        if name.lower() != "host":  # :authority carries it
+            args += ["-H", f"{name}: {value}"]
+    if body is not None:
+        f = tmp_path / f"body-{len(os.listdir(tmp_path))}"
+        f.write_bytes(body if isinstance(body, bytes) else body.encode())
+        args += ["-d", str(f)]
+    args.append(server.endpoint + path)
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    assert "Could not connect" not in r.stdout + r.stderr, r.stdout + r.stderr
+    return r.stdout
+
+
+def response_headers(out):
+    return dict(re.findall(r"recv \(stream_id=\d+\) ([a-z0-9:-]+): (.*)", out))
+
+
+def test_signed_request_over_h2c_is_authenticated_and_routed(server, tmp_path):
+    ak, sk = server.credentials()
+    out = nghttp(server, "/", signed(server, "Kinesis_20131202.ListStreams", "{}", ak, sk),
+                 "{}", tmp_path)
+    h = response_headers(out)
+    assert h[":status"] == "400", out
+    assert h["x-amzn-errortype"] == "UnknownOperationException"
+    assert h["content-type"] == "application/x-amz-json-1.1"
+    assert len(h["x-amzn-requestid"]) == 36
+
+
+def test_wrong_secret_over_h2c_gets_403(server, tmp_path):
+    ak, _ = server.credentials()
+    out = nghttp(server, "/", signed(server, "Kinesis_20131202.ListStreams", "{}", ak, "C" * 40),
+                 "{}", tmp_path)
+    h = response_headers(out)
+    assert h[":status"] == "403", out
+    assert h["x-amzn-errortype"] == "InvalidSignatureException"
+
+
+def test_unsigned_request_over_h2c_gets_403(server, tmp_path):
+    out = nghttp(server, "/", {"x-amz-target": "Kinesis_20131202.ListStreams"}, "{}", tmp_path)
+    assert response_headers(out)["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+
+
+def test_body_over_the_limit_is_refused_over_h2c(server_factory, tmp_path):
+    server = server_factory(["--max-body-bytes", "1024"])
+    ak, sk = server.credentials()
+    body = "x" * 5000
+    out = nghttp(server, "/", signed(server, "Kinesis_20131202.PutRecord", body, ak, sk), body,
+                 tmp_path)
+    h = response_headers(out)
+    assert h[":status"] == "413", out
+    assert h["x-amzn-errortype"] == "RequestEntityTooLargeException"
+
+
+def test_many_streams_on_one_connection(server):
+    r = subprocess.run(["h2load", "-n", "2000", "-c", "4", "-m", "16",
+                        server.endpoint + "/healthz"], capture_output=True, text=True, timeout=60)
+    assert re.search(r"requests: 2000 total, 2000 started, 2000 done, 2000 succeeded", r.stdout), \
+        r.stdout
+    assert "status codes: 2000 2xx" in r.stdout, r.stdout
+    assert server.alive()
+
+
+def test_http1_still_works_beside_h2c(server):
+    import urllib.request
+    with urllib.request.urlopen(server.endpoint + "/healthz", timeout=5) as r:
+        assert r.status == 200
