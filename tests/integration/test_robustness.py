@@ -128,3 +128,25 @@ def test_client_vanishing_mid_body_does_not_hurt(server):
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":")
         sock.close()
     assert healthy(server)
+
+
+@pytest.mark.parametrize("after_preface", [
+    b"\x00\x00\x04\x99\x00\x00\x00\x00\x00junk",            # unknown frame type, bad length
+    b"\xff" * 64,                                            # garbage frame header
+    b"\x00\x00\x00\x04\x00\x00\x00\x00\x00" + b"\x00" * 4000,  # settings then zeros
+])
+def test_broken_http2_after_the_preface_closes_only_that_connection(server, after_preface):
+    sock = connect(server)
+    sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + after_preface)
+    read_until_closed(sock, 5)
+    assert healthy(server)
+
+
+def test_truncated_http2_preface_is_cut_off_at_the_header_timeout(server_factory):
+    server = server_factory(["--header-timeout-ms", "1000"])
+    sock = connect(server)
+    sock.sendall(b"PRI * HTTP/2.0\r\n")
+    start = time.monotonic()
+    read_until_closed(sock, 5)
+    assert time.monotonic() - start < 3
+    assert healthy(server)
