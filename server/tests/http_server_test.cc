@@ -438,6 +438,35 @@ TEST_F(HttpServerTest, Http2StreamsAnswersAndUploadsThroughTheSameRoutes) {
   unlink(path);
 }
 
+TEST_F(HttpServerTest, CorsPreflightAndExposedHeadersForBrowsers) {
+  StartServer({}, [](const Request&, std::string_view, std::string_view) {
+    AuthDecision d;  // everything denied: the preflight must not need auth
+    d.error = ApiError{403, "MissingAuthenticationTokenException", "Missing Authentication Token"};
+    return d;
+  });
+  beast::tcp_stream stream(Connect());
+  http::request<http::string_body> preflight{http::verb::options, "/", 11};
+  preflight.set("Origin", "http://localhost:3000");
+  preflight.set("Access-Control-Request-Method", "POST");
+  preflight.set("Access-Control-Request-Headers", "x-amz-target,authorization");
+  auto res = Roundtrip(stream, preflight);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res["Access-Control-Allow-Origin"], "*");
+  EXPECT_EQ(res["Access-Control-Allow-Methods"], "POST");
+  EXPECT_EQ(res["Access-Control-Allow-Headers"], "x-amz-target,authorization");
+  EXPECT_EQ(res["Access-Control-Max-Age"], "172800");
+
+  http::request<http::string_body> call{http::verb::post, "/signed", 11};
+  call.set("Origin", "http://localhost:3000");
+  auto denied = Roundtrip(stream, call);
+  EXPECT_EQ(denied.result_int(), 403);
+  EXPECT_EQ(denied["Access-Control-Allow-Origin"], "*");
+  EXPECT_NE(denied["Access-Control-Expose-Headers"].find("x-amzn-ErrorType"), std::string::npos);
+
+  http::request<http::string_body> same_origin{http::verb::get, "/echo", 11};
+  EXPECT_EQ(Roundtrip(stream, same_origin)["Access-Control-Allow-Origin"], "");
+}
+
 TEST_F(HttpServerTest, WebSocketUpgradeOnTheSamePort) {
   StartServer();
   websocket::stream<tcp::socket> ws(Connect());

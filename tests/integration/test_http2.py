@@ -89,3 +89,12 @@ def test_http1_still_works_beside_h2c(server):
     import urllib.request
     with urllib.request.urlopen(server.endpoint + "/healthz", timeout=5) as r:
         assert r.status == 200
+
+
+def test_cors_preflight_over_h2c(server, tmp_path):
+    out = nghttp(server, "/", {":method": "OPTIONS", "origin": "http://localhost:3000",
+                               "access-control-request-method": "POST"}, None, tmp_path)
+    h = response_headers(out)
+    assert h[":status"] == "200", out
+    assert h["access-control-allow-origin"] == "*"
+    assert h["access-control-allow-methods"] == "POST"

@@ -234,6 +234,12 @@ void Http2Session::Flush() {
 }
 
 void Http2Session::OnHeadersDone(Stream* s, bool end_stream) {
+  s->cors = s->request.headers.Has("Origin");
+  if (auto preflight = CorsPreflight(s->request)) {
+    s->answered_early = true;
+    s->route = &PreflightRoute();
+    return SubmitResponse(s->id, std::move(*preflight));
+  }
   s->route = ResolveRoute(*server_->router, s->request, &s->fallback);
   s->request.route = s->route;
   size_t limit = BodyLimit(*s->route, server_->options);

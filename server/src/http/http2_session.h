@@ -48,6 +48,7 @@ class Http2Session : public Connection, public std::enable_shared_from_this<Http
     Route fallback;
     const Route* route = nullptr;
     bool answered_early = false;  // refused before its body arrived
+    bool cors = false;            // the request carried Origin
     bool dispatched = false;
     int status = 0;
     std::chrono::steady_clock::time_point started;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/http2_session.h"
+#include "http/pipeline.h"
 #include "http/util.h"
 #include "osprey/base/logging.h"
 
@@ -37,7 +38,9 @@ struct HeaderBlock {
   }
 };
 
-HeaderBlock ResponseHeaders(int status, const Headers& headers, const std::string& request_id) {
+HeaderBlock ResponseHeaders(int status, Headers headers, const Http2Session::Stream& s) {
+  if (s.cors) AddCorsHeaders(&headers);
+  const std::string& request_id = s.request.request_id;
   HeaderBlock block;
   block.Add(":status", std::to_string(status));
   for (const auto& [name, value] : headers.entries()) {
@@ -60,7 +63,7 @@ void Http2Session::SubmitResponse(int32_t id, Response response) {
   Stream* s = Find(id);
   if (s == nullptr || s->status != 0 || closed_) return;
   s->status = response.status;
-  HeaderBlock block = ResponseHeaders(response.status, response.headers, s->request.request_id);
+  HeaderBlock block = ResponseHeaders(response.status, std::move(response.headers), *s);
   block.Add("content-length", std::to_string(response.body.size()));
   s->out = std::move(response.body);
   s->out_offset = 0;
@@ -76,7 +79,7 @@ void Http2Session::SubmitStreamedHeaders(int32_t id, int status, Headers headers
   Stream* s = Find(id);
   if (s == nullptr || s->status != 0 || closed_) return;
   s->status = status;
-  HeaderBlock block = ResponseHeaders(status, headers, s->request.request_id);
+  HeaderBlock block = ResponseHeaders(status, std::move(headers), *s);
   nghttp2_data_provider provider{};
   provider.read_callback = &Http2ProvideBody;
   const nghttp2_nv* nv = block.Build();

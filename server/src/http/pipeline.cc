@@ -52,4 +52,36 @@ std::optional<Response> CheckAuthentication(const Authenticator& authenticate, c
   return ErrorResponse(decision.error);
 }
 
+std::optional<Response> CorsPreflight(const Request& request) {
+  if (request.method != "OPTIONS" || !request.headers.Has("Origin")) return std::nullopt;
+  Response r;
+  r.status = 200;
+  r.headers.Add("Access-Control-Allow-Origin", "*");
+  if (auto h = request.headers.Get("Access-Control-Request-Headers")) {
+    r.headers.Add("Access-Control-Allow-Headers", std::string(*h));
+  }
+  if (auto m = request.headers.Get("Access-Control-Request-Method")) {
+    r.headers.Add("Access-Control-Allow-Methods", std::string(*m));
+  }
+  r.headers.Add("Access-Control-Max-Age", "172800");
+  return r;
+}
+
+const Route& PreflightRoute() {
+  static const Route* route = [] {
+    auto* r = new Route;  // never destroyed: used until the process exits
+    r->api = "preflight";
+    return r;
+  }();
+  return *route;
+}
+
+void AddCorsHeaders(Headers* headers) {
+  if (headers->Has("Access-Control-Allow-Origin")) return;
+  headers->Add("Access-Control-Allow-Origin", "*");
+  headers->Add("Access-Control-Expose-Headers",
+               "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,"
+               "x-amzn-ErrorMessage,Date");
+}
+
 }  // namespace osprey::server

@@ -35,4 +35,13 @@ std::string PayloadHash(const Route& route, std::string_view body);
 std::optional<Response> CheckAuthentication(const Authenticator& authenticate, const Route& route,
                                             std::string_view payload_hash, Request* request);
 
+// CORS, as Kinesis answers browsers (data-streams spec 1): an OPTIONS
+// request with Origin is a preflight, answered here without authentication.
+std::optional<Response> CorsPreflight(const Request& request);
+// The route preflights are counted under in metrics (api="preflight").
+const Route& PreflightRoute();
+// Adds the headers a cross-origin caller needs to read our answers. Call
+// only when the request carried an Origin header.
+void AddCorsHeaders(Headers* headers);
+
 }  // namespace osprey::server

@@ -138,6 +138,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
   request_.request_id = NewRequestId();
   request_.remote = remote_;
   request_id_ = request_.request_id;
+  cors_ = false;
   keep_alive_ = h.keep_alive() && !server_->shutting_down;
   requests_++;
   in_request_ = true;
@@ -147,6 +148,11 @@ void HttpSession::OnHeader(beast::error_code ec) {
 }
 
 void HttpSession::Dispatch() {
+  cors_ = request_.headers.Has("Origin");
+  if (auto preflight = CorsPreflight(request_)) {
+    route_ = &PreflightRoute();
+    return WriteResponse(std::move(*preflight));
+  }
   route_ = ResolveRoute(*server_->router, request_, &unrouted_route_);
   request_.route = route_;
 
@@ -263,6 +269,7 @@ void HttpSession::WriteResponse(Response response) {
   if (closed_) return;
   auto res = std::make_shared<http::response<http::string_body>>(
       static_cast<http::status>(response.status), 11);
+  if (cors_) AddCorsHeaders(&response.headers);
   for (const auto& [name, value] : response.headers.entries()) res->insert(name, value);
   if (!response.headers.Has("x-amzn-RequestId")) res->set("x-amzn-RequestId", request_id_);
   res->set(http::field::date, HttpDate());

@@ -85,6 +85,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool keep_alive_ = true;
   bool closed_ = false;
   bool handed_off_ = false;
+  bool cors_ = false;  // the request carried Origin
   uint64_t requests_ = 0;  // requests begun on this connection  // the socket now belongs to a WebSocketSession
   std::string request_id_;
   std::chrono::steady_clock::time_point started_;

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "http/pipeline.h"
 #include "http/util.h"
 
 namespace osprey::server {
@@ -69,6 +70,7 @@ void StreamingExchange::StartResponse(int status, Headers headers) {
               self->status_ = status;
               auto res = std::make_shared<http::response<http::empty_body>>(
                   static_cast<http::status>(status), 11);
+              if (self->request_.headers.Has("Origin")) AddCorsHeaders(&headers);
               for (const auto& [name, value] : headers.entries()) res->insert(name, value);
               res->set("x-amzn-RequestId", self->request_.request_id);
               res->set(http::field::date, HttpDate());
@@ -105,6 +107,7 @@ void StreamingExchange::Respond(Response response) {
               self->status_ = response.status;
               auto res = std::make_shared<http::response<http::string_body>>(
                   static_cast<http::status>(response.status), 11);
+              if (self->request_.headers.Has("Origin")) AddCorsHeaders(&response.headers);
               for (const auto& [name, value] : response.headers.entries()) res->insert(name, value);
               res->set("x-amzn-RequestId", self->request_.request_id);
               res->set(http::field::date, HttpDate());
