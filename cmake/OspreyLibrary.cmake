@@ -14,6 +14,11 @@ function(osprey_library)
     target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
                                          PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
     target_link_libraries(${target} PUBLIC ${L_DEPS} PRIVATE ${L_PRIVATE_DEPS})
+    if(OSPREY_FUZZ)
+      # Instrument the libraries themselves, not only the fuzz drivers, so
+      # libFuzzer sees coverage inside the parsers.
+      target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+    endif()
   else()
     add_library(${target} INTERFACE)
     target_include_directories(${target} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
