@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -70,6 +72,23 @@ class HttpServerTest : public ::testing::Test {
     };
     router_.AddPath("POST", "/duplex", duplex);
 
+    // Like a camera's PutMedia: never ends by itself, but winds down when
+    // the server shuts down.
+    Route live;
+    live.api = "Live";
+    live.body = Route::Body::kStreaming;
+    live.signs_empty_payload = true;
+    live.streaming = [](std::shared_ptr<Exchange> ex) {
+      ex->OnShutdown([ex] {
+        ex->Write("bye");
+        ex->Finish();
+      });
+      ex->StartResponse(200, Headers{});
+      ex->Write("started");
+      Drain(ex);
+    };
+    router_.AddPath("POST", "/live", live);
+
     // Like GetMedia: a signed JSON body, then an open-ended answer.
     Route tail;
     tail.api = "Tail";
@@ -115,6 +134,12 @@ class HttpServerTest : public ::testing::Test {
       if (!data.empty()) ex->Write("echo:" + std::string(data));
       if (eof) return ex->Finish();
       Pump(ex);
+    });
+  }
+
+  static void Drain(std::shared_ptr<Exchange> ex) {
+    ex->ReadSome([ex](Status s, std::string_view, bool eof) {
+      if (s.ok() && !eof) Drain(ex);
     });
   }
 
@@ -465,6 +490,29 @@ TEST_F(HttpServerTest, CorsPreflightAndExposedHeadersForBrowsers) {
 
   http::request<http::string_body> same_origin{http::verb::get, "/echo", 11};
   EXPECT_EQ(Roundtrip(stream, same_origin)["Access-Control-Allow-Origin"], "");
+}
+
+TEST_F(HttpServerTest, ShutdownTellsOpenStreamsToWindDown) {
+  HttpServerOptions options;
+  options.shutdown_grace = 20000ms;  // far longer than the test may take
+  StartServer(options);
+  tcp::socket socket = Connect();
+  net::write(socket, net::buffer(std::string(
+                         "POST /live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "4\r\ndata\r\n")));
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  http::read_header(socket, buffer, parser);
+  std::string got;
+  while (got.find("started") == std::string::npos) {
+    ASSERT_TRUE(ReadBodyPiece(socket, buffer, parser, &got));
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto stopped = std::async(std::launch::async, [this] { server_->Shutdown(); });
+  while (!parser.is_done()) ASSERT_TRUE(ReadBodyPiece(socket, buffer, parser, &got));
+  EXPECT_EQ(got, "startedbye");
+  stopped.get();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5000ms);
 }
 
 TEST_F(HttpServerTest, WebSocketUpgradeOnTheSamePort) {

@@ -39,6 +39,15 @@ void Http2Exchange::Respond(Response response) {
   });
 }
 
+void Http2Exchange::OnShutdown(std::function<void()> callback) {
+  OnStrand([this, cb = std::move(callback)]() mutable {
+    Http2Session::Stream* s = session_->Find(id_);
+    if (s == nullptr) return;
+    if (session_->shutting_down()) return cb();
+    s->on_shutdown = std::move(cb);
+  });
+}
+
 void Http2Exchange::Abort() {
   OnStrand([this] { session_->ResetStream(id_); });
 }

@@ -22,6 +22,7 @@ class Http2Exchange : public Exchange, public std::enable_shared_from_this<Http2
   void Finish() override;
   void Respond(Response response) override;
   void Abort() override;
+  void OnShutdown(std::function<void()> callback) override;
 
  private:
   template <typename F>

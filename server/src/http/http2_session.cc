@@ -3,6 +3,8 @@
 #include <nghttp2/nghttp2.h>
 
 #include <cstring>
+#include <functional>
+#include <vector>
 
 #include "http/http2_exchange.h"
 #include "http/pipeline.h"
@@ -89,6 +91,19 @@ struct Http2Callbacks {
     return 0;
   }
 
+  // A complete answer sent while the client is still uploading (a refused
+  // body, a stream wound down at shutdown): tell the client to stop with
+  // RST_STREAM(NO_ERROR), as RFC 9113 8.1 allows, so the stream closes now.
+  static int OnFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
+    if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
+    if (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) return 0;
+    Http2Session::Stream* s = Self(user_data)->Find(frame->hd.stream_id);
+    if (s != nullptr && !s->in_eof) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
+    }
+    return 0;
+  }
+
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user_data) {
     Self(user_data)->OnStreamClosed(stream_id);
     return 0;
@@ -156,6 +171,7 @@ void Http2Session::Run() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Http2Callbacks::OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Http2Callbacks::OnData);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Http2Callbacks::OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &Http2Callbacks::OnFrameSend);
   nghttp2_option* option;
   nghttp2_option_new(&option);
   nghttp2_option_set_no_auto_window_update(option, 1);
@@ -309,6 +325,11 @@ void Http2Session::BeginShutdown() {
     nghttp2_submit_goaway(self->session_, NGHTTP2_FLAG_NONE,
                           nghttp2_session_get_last_proc_stream_id(self->session_),
                           NGHTTP2_NO_ERROR, nullptr, 0);
+    std::vector<std::function<void()>> callbacks;
+    for (auto& [id, s] : self->streams_) {
+      if (s->on_shutdown) callbacks.push_back(std::exchange(s->on_shutdown, nullptr));
+    }
+    for (auto& cb : callbacks) cb();
     self->Flush();
   });
 }

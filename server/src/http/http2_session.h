@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,6 +63,7 @@ class Http2Session : public Connection, public std::enable_shared_from_this<Http
     bool in_eof = false;
     std::function<void(Status, std::string_view, bool)> pending_read;
     std::weak_ptr<Http2Exchange> exchange;
+    std::function<void()> on_shutdown;  // set through Exchange::OnShutdown
   };
 
   // For Http2Exchange; strand only.
@@ -74,6 +76,7 @@ class Http2Session : public Connection, public std::enable_shared_from_this<Http
   void ResetStream(int32_t id);
   void Flush();
   net::any_io_executor executor() { return stream_.get_executor(); }
+  bool shutting_down() const { return shutting_down_; }
 
  private:
   friend struct Http2Callbacks;

@@ -41,6 +41,7 @@ void HttpSession::BeginShutdown() {
   net::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->in_request_) {
       self->keep_alive_ = false;  // answer what is in flight, then close
+      if (auto exchange = self->exchange_.lock()) exchange->NotifyShutdown();
     } else {
       self->Close();
     }
@@ -224,6 +225,7 @@ void HttpSession::OnBody(beast::error_code ec) {
   auto self = shared_from_this();
   if (route_->body == Route::Body::kStreaming) {
     auto exchange = std::make_shared<StreamingExchange>(self, std::move(request_), keep_alive_);
+    exchange_ = exchange;
     return route_->streaming(std::move(exchange));
   }
   route_->buffered(std::move(request_), [self](Response response) {
@@ -249,6 +251,7 @@ void HttpSession::StartStreaming() {
   auto exchange = std::make_shared<StreamingExchange>(shared_from_this(), std::move(*header_parser_),
                                                       request_, keep_alive_);
   header_parser_.reset();
+  exchange_ = exchange;
   route_->streaming(std::move(exchange));
 }
 

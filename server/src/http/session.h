@@ -25,6 +25,8 @@
 
 namespace osprey::server {
 
+class StreamingExchange;
+
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
@@ -80,6 +82,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   // The request in progress.
   Request request_;
   Route unrouted_route_;  // serves requests no route matched
+  std::weak_ptr<StreamingExchange> exchange_;  // the streaming request in progress
   const Route* route_ = nullptr;
   bool in_request_ = false;
   bool keep_alive_ = true;

@@ -126,6 +126,23 @@ void StreamingExchange::Abort() {
   net::post(session_->stream().get_executor(), [self = shared_from_this()] { self->Fail(); });
 }
 
+void StreamingExchange::OnShutdown(std::function<void()> callback) {
+  net::post(session_->stream().get_executor(),
+            [self = shared_from_this(), cb = std::move(callback)]() mutable {
+              if (self->shutdown_seen_) {
+                if (!self->ended_) cb();
+                return;
+              }
+              self->on_shutdown_ = std::move(cb);
+            });
+}
+
+void StreamingExchange::NotifyShutdown() {
+  if (shutdown_seen_) return;
+  shutdown_seen_ = true;
+  if (on_shutdown_ && !ended_) std::exchange(on_shutdown_, nullptr)();
+}
+
 void StreamingExchange::Enqueue(Item item) {
   if (dead_ || ended_) {
     if (item.done) item.done(Status::Cancelled("connection closed"));

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include "http/session.h"
@@ -33,6 +34,10 @@ class StreamingExchange : public Exchange, public std::enable_shared_from_this<S
   void Finish() override;
   void Respond(Response response) override;
   void Abort() override;
+  void OnShutdown(std::function<void()> callback) override;
+
+  // Strand only: the server is shutting down (HttpSession::BeginShutdown).
+  void NotifyShutdown();
 
  private:
   struct Item {
@@ -66,6 +71,8 @@ class StreamingExchange : public Exchange, public std::enable_shared_from_this<S
   bool response_done_ = false;
   bool ended_ = false;     // the session has been given the connection back
   bool dead_ = false;      // the connection failed or was aborted
+  bool shutdown_seen_ = false;
+  std::function<void()> on_shutdown_;
 };
 
 }  // namespace osprey::server

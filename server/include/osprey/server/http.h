@@ -120,6 +120,13 @@ class Exchange {
   virtual void Respond(Response response) = 0;
   // Drops the connection at once.
   virtual void Abort() = 0;
+
+  // `callback` runs once, on the connection's strand, when the server starts
+  // shutting down while this exchange is open, so a long-lived stream
+  // (PutMedia, GetMedia) can end cleanly within the grace period: seal what
+  // it has, send its last answer, Finish(). Without it the stream is cut
+  // when the grace period ends. Set it before streaming begins.
+  virtual void OnShutdown(std::function<void()> callback) = 0;
 };
 
 // A WebSocket connection, after the upgrade on the same port.
