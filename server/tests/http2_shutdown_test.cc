@@ -16,6 +16,7 @@
 
 #include "osprey/base/metrics.h"
 #include "osprey/server/http_server.h"
+#include "test_routes.h"
 
 namespace osprey::server {
 namespace {
@@ -68,19 +69,7 @@ bool Pump(nghttp2_session* session, Client* c, Done done, std::chrono::milliseco
 
 TEST(Http2ShutdownTest, OpenStreamIsToldToWindDown) {
   Router router;
-  Route live;
-  live.api = "Live";
-  live.body = Route::Body::kStreaming;
-  live.signs_empty_payload = true;
-  live.streaming = [](std::shared_ptr<Exchange> ex) {
-    ex->OnShutdown([ex] {
-      ex->Write("bye");
-      ex->Finish();
-    });
-    ex->StartResponse(200, Headers{});
-    ex->Write("started");
-  };
-  router.AddPath("POST", "/live", live);
+  router.AddPath("POST", "/live", testing::LiveRoute());
   MetricsRegistry metrics;
   HttpServerOptions options;
   options.host = "127.0.0.1";

@@ -23,6 +23,7 @@
 #include "osprey/auth/sigv4.h"
 #include "osprey/base/logging.h"
 #include "osprey/base/metrics.h"
+#include "test_routes.h"
 
 namespace osprey::server {
 namespace {
@@ -72,22 +73,7 @@ class HttpServerTest : public ::testing::Test {
     };
     router_.AddPath("POST", "/duplex", duplex);
 
-    // Like a camera's PutMedia: never ends by itself, but winds down when
-    // the server shuts down.
-    Route live;
-    live.api = "Live";
-    live.body = Route::Body::kStreaming;
-    live.signs_empty_payload = true;
-    live.streaming = [](std::shared_ptr<Exchange> ex) {
-      ex->OnShutdown([ex] {
-        ex->Write("bye");
-        ex->Finish();
-      });
-      ex->StartResponse(200, Headers{});
-      ex->Write("started");
-      Drain(ex);
-    };
-    router_.AddPath("POST", "/live", live);
+    router_.AddPath("POST", "/live", testing::LiveRoute());
 
     // Like GetMedia: a signed JSON body, then an open-ended answer.
     Route tail;
@@ -134,12 +120,6 @@ class HttpServerTest : public ::testing::Test {
       if (!data.empty()) ex->Write("echo:" + std::string(data));
       if (eof) return ex->Finish();
       Pump(ex);
-    });
-  }
-
-  static void Drain(std::shared_ptr<Exchange> ex) {
-    ex->ReadSome([ex](Status s, std::string_view, bool eof) {
-      if (s.ok() && !eof) Drain(ex);
     });
   }
 

@@ -72,10 +72,14 @@ struct Http2Callbacks {
     Http2Session* self = Self(user_data);
     Http2Session::Stream* s = self->Find(stream_id);
     self->server_->metrics.AddReceived(len);
-    bool streamed = s != nullptr && s->dispatched;
-    if (!streamed) nghttp2_session_consume(session, stream_id, len);  // buffered: take it all
+    // Only bytes handed to a streaming handler wait for it to reopen the
+    // window; everything else (buffered bodies, data for a stream already
+    // answered or gone) is consumed at once, or the connection-wide window
+    // would shrink for every other stream.
+    bool to_handler = s != nullptr && s->dispatched && !s->answered_early;
+    if (!to_handler) nghttp2_session_consume(session, stream_id, len);
     if (s == nullptr || s->answered_early) return 0;
-    if (streamed) {
+    if (to_handler) {
       // Flow control: the window reopens only as the handler reads.
       s->in.emplace_back(reinterpret_cast<const char*>(data), len);
       self->DeliverBody(s);
@@ -259,13 +263,14 @@ void Http2Session::OnHeadersDone(Stream* s, bool end_stream) {
   s->route = ResolveRoute(*server_->router, s->request, &s->fallback);
   s->request.route = s->route;
   size_t limit = BodyLimit(*s->route, server_->options);
-  auto length = s->request.headers.Get("content-length");
-  if (length && std::strtoull(std::string(*length).c_str(), nullptr, 10) > limit &&
-      !(s->route->body == Route::Body::kStreaming && s->route->signs_empty_payload)) {
+  // nghttp2 has already checked that content-length is a number and will
+  // hold the body to it.
+  auto length_header = s->request.headers.Get("content-length");
+  uint64_t length =
+      length_header ? std::strtoull(std::string(*length_header).c_str(), nullptr, 10) : 0;
+  if (length > limit && !StreamsRequestBody(*s->route)) {
     s->answered_early = true;
-    return SubmitResponse(s->id, TooLargeResponse(std::strtoull(std::string(*length).c_str(),
-                                                                nullptr, 10),
-                                                  limit));
+    return SubmitResponse(s->id, TooLargeResponse(length, limit));
   }
   if (s->route->body == Route::Body::kWebSocket) {
     s->answered_early = true;
@@ -275,7 +280,7 @@ void Http2Session::OnHeadersDone(Stream* s, bool end_stream) {
   // A streamed request body (PutMedia) starts flowing to the handler now;
   // everything else is dispatched once its body is complete.
   if (end_stream) s->in_eof = true;
-  if (end_stream || (s->route->body == Route::Body::kStreaming && s->route->signs_empty_payload)) {
+  if (end_stream || StreamsRequestBody(*s->route)) {
     Dispatch(s);
   }
 }

@@ -21,6 +21,10 @@ const Route* ResolveRoute(const Router& router, const Request& request, Route* f
   return fallback;
 }
 
+bool StreamsRequestBody(const Route& route) {
+  return route.body == Route::Body::kStreaming && route.signs_empty_payload;
+}
+
 size_t BodyLimit(const Route& route, const HttpServerOptions& options) {
   return route.max_body_bytes ? route.max_body_bytes : options.max_body_bytes;
 }

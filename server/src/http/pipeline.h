@@ -20,6 +20,12 @@ namespace osprey::server {
 // returned; it must outlive the request.
 const Route* ResolveRoute(const Router& router, const Request& request, Route* fallback);
 
+// True when the request body goes to the handler as it arrives (PutMedia:
+// a streaming route whose signature covers the empty payload). Every other
+// body is read whole, within BodyLimit, before the handler runs, because
+// its signature covers it.
+bool StreamsRequestBody(const Route& route);
+
 // The largest body a buffered route accepts.
 size_t BodyLimit(const Route& route, const HttpServerOptions& options);
 

@@ -168,7 +168,7 @@ void HttpSession::Dispatch() {
   // streaming routes (GetMedia, SubscribeToShard) sign their small JSON
   // body: it is read whole, like a buffered route's, before the handler
   // starts streaming the answer.
-  if (route_->body == Route::Body::kStreaming && route_->signs_empty_payload) {
+  if (StreamsRequestBody(*route_)) {
     return ContinueThen([this] { StartStreaming(); });
   }
 
@@ -239,9 +239,9 @@ bool HttpSession::Authenticate(std::string_view payload_hash) {
   std::optional<Response> denied =
       CheckAuthentication(server_->authenticate, *route_, payload_hash, &request_);
   if (!denied) return true;
-  // A streaming or upgrade request's body was not read: the connection
+  // A streamed upload's or an upgrade's body was not read: the connection
   // cannot carry another request.
-  denied->close = route_->body != Route::Body::kBuffered;
+  denied->close = StreamsRequestBody(*route_) || route_->body == Route::Body::kWebSocket;
   WriteResponse(std::move(*denied));
   return false;
 }
