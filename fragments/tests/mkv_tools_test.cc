@@ -130,16 +130,8 @@ TEST_F(MkvToolsTest, GetMediaChunkIsAcceptedByMkvinfoAndFfprobe) {
   }
   auto cluster = EncodeCluster(0, frames);
   ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
-  GetMediaChunk c;
   const std::string header = src.recorder.info_raw + src.recorder.tracks_raw;  // as ingested
-  c.stream_header = header;
-  c.fragment_number = "91343852333181432392682062607743920146459484481";
-  c.server_timestamp_ms = 1511852109126;
-  c.producer_timestamp_ms = 1511852108513;
-  c.cluster = *cluster;
-  c.fragment_metadata = {{"motion", "yes"}};
-  c.millis_behind_now = 15858;
-  c.continuation_token = c.fragment_number;
+  GetMediaChunk c = SampleChunk(header, *cluster);
   const std::string path = dir_ + "/chunk.mkv";
   WriteFile(path, WriteGetMediaChunk(c));
   EXPECT_EQ(Probe(path), "h264,160,120,20");

@@ -134,15 +134,7 @@ TEST(MkvWriterTest, GetMediaChunksRoundTrip) {
   auto cluster = EncodeCluster(2000, frames);
   ASSERT_TRUE(cluster.ok());
   const std::string header = EncodeStreamHeader(TestInfo(), TestTracks());
-  GetMediaChunk c;
-  c.stream_header = header;
-  c.fragment_number = "91343852333181432392682062607743920146459484481";
-  c.server_timestamp_ms = 1511852109126;
-  c.producer_timestamp_ms = 1511852108513;
-  c.cluster = *cluster;
-  c.fragment_metadata = {{"motion", "yes"}};
-  c.millis_behind_now = 15858;
-  c.continuation_token = c.fragment_number;
+  GetMediaChunk c = SampleChunk(header, *cluster);
   const std::string chunk = WriteGetMediaChunk(c);
   c.fragment_metadata.clear();
   const std::string error =

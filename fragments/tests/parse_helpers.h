@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "event_recorder.h"
+#include "osprey/fragments/mkv_writer.h"
 
 namespace osprey::fragments::testing {
 
@@ -28,6 +29,22 @@ inline ParseOutcome ParseEveryWay(std::string_view data, ParserOptions options =
     }
   }
   return whole;
+}
+
+// A GetMedia chunk with the values of the spec's section 5 example and one
+// metadata tag, around the given stream header and cluster bytes (viewed,
+// not copied: they must outlive the chunk).
+inline GetMediaChunk SampleChunk(std::string_view stream_header, std::string_view cluster) {
+  GetMediaChunk c;
+  c.stream_header = stream_header;
+  c.fragment_number = "91343852333181432392682062607743920146459484481";
+  c.server_timestamp_ms = 1511852109126;
+  c.producer_timestamp_ms = 1511852108513;
+  c.cluster = cluster;
+  c.fragment_metadata = {{"motion", "yes"}};
+  c.millis_behind_now = 15858;
+  c.continuation_token = c.fragment_number;
+  return c;
 }
 
 }  // namespace osprey::fragments::testing
