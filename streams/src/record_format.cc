@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "crc32c.h"
+#include "osprey/base/crc32c.h"
 
 namespace osprey::streams::format {
 namespace {

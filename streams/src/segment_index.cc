@@ -8,7 +8,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "crc32c.h"
+#include "osprey/base/crc32c.h"
 
 namespace osprey::streams {
 namespace {

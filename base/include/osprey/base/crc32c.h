@@ -1,13 +1,16 @@
 // CRC-32C (Castagnoli, polynomial 0x1EDC6F41, reflected 0x82F63B78), the
-// checksum of every stored record. Portable slicing-by-8 table code: about
-// 1-2 GB/s, far above what fdatasync lets a shard write, so no SSE4.2 path.
+// checksum of every stored record (streams' shard logs, the fragment store).
+// Portable slicing-by-8 table code: about 1-2 GB/s, far above what fdatasync
+// lets a log write, so no SSE4.2 path.
+//
+// Thread safety: pure functions, callable from any thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-namespace osprey::streams::crc32c {
+namespace osprey::crc32c {
 
 // CRC of data appended to a message whose CRC so far is `crc` (0 to start).
 uint32_t Extend(uint32_t crc, const void* data, size_t n);
@@ -21,4 +24,4 @@ inline uint32_t Unmask(uint32_t masked) {
   return (rot >> 17) | (rot << 15);
 }
 
-}  // namespace osprey::streams::crc32c
+}  // namespace osprey::crc32c

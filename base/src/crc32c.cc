@@ -1,10 +1,10 @@
-#include "crc32c.h"
+#include "osprey/base/crc32c.h"
 
 #include <array>
 #include <bit>
 #include <cstring>
 
-namespace osprey::streams::crc32c {
+namespace osprey::crc32c {
 namespace {
 
 constexpr uint32_t kPoly = 0x82F63B78u;  // reflected Castagnoli polynomial
@@ -51,4 +51,4 @@ uint32_t Extend(uint32_t crc, const void* data, size_t n) {
   return ~c;
 }
 
-}  // namespace osprey::streams::crc32c
+}  // namespace osprey::crc32c

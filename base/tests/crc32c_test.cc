@@ -1,10 +1,10 @@
-#include "crc32c.h"
+#include "osprey/base/crc32c.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace osprey::streams::crc32c {
+namespace osprey::crc32c {
 namespace {
 
 TEST(Crc32c, StandardCheckValue) { EXPECT_EQ(Value("123456789"), 0xE3069283u); }
@@ -38,4 +38,4 @@ TEST(Crc32c, MaskRoundTripsAndDiffers) {
 }
 
 }  // namespace
-}  // namespace osprey::streams::crc32c
+}  // namespace osprey::crc32c
