@@ -49,6 +49,11 @@ struct Options {
   int fragment_ms = 2000;
   bool full_speed = false;
   std::string prefix = "bench-";
+  // Prints "PERSISTED <stream> <FragmentNumber> <sha256 of the Cluster bytes
+  // sent>" per acknowledged fragment (the video crash test checks these
+  // after restarting the server).
+  bool report_persisted = false;
+  bool create = true;
 };
 
 struct Totals {
@@ -204,12 +209,14 @@ class Producer : public std::enable_shared_from_this<Producer> {
     if (key) {
       // The previous fragment completes when the server sees this Cluster.
       if (cluster_tc_ >= 0) complete_at_[cluster_tc_] = Clock::now();
+      SealCluster();
       cluster_tc_ = timecode;
       writer_.StartCluster(static_cast<uint64_t>(timecode), &bytes);
       ++totals_->fragments_sent;
     }
     osprey::fragments::FrameSpec frame{1, timecode, key, payload_};
     if (auto s = writer_.WriteFrame(frame, &bytes); !s.ok()) return Fail(s.ToString());
+    if (o_.report_persisted) cluster_bytes_ += bytes;
     ++frame_no_;
     Queue(std::move(bytes), true);
     if (!o_.full_speed) {
@@ -226,8 +233,16 @@ class Producer : public std::enable_shared_from_this<Producer> {
     std::string bytes;
     writer_.WriteTags({{{{std::string(osprey::fragments::kTagEndOfFragment), ""}}}}, &bytes);
     if (cluster_tc_ >= 0) complete_at_[cluster_tc_] = Clock::now();
+    SealCluster();
     Queue(std::move(bytes), true);
     MaybeFinish();
+  }
+
+  // Remembers the hash of the Cluster just completed, for the report.
+  void SealCluster() {
+    if (!o_.report_persisted || cluster_tc_ < 0 || cluster_bytes_.empty()) return;
+    cluster_sha_[cluster_tc_] = osprey::auth::Sha256Hex(cluster_bytes_);
+    cluster_bytes_.clear();
   }
 
   // Ends the body once every fragment we completed is PERSISTED.
@@ -285,6 +300,15 @@ class Producer : public std::enable_shared_from_this<Producer> {
     if (at == std::string::npos) return;
     int64_t tc = std::strtoll(ack.c_str() + at + 19, nullptr, 10);
     ++totals_->persisted;
+    if (o_.report_persisted) {
+      size_t fn = ack.find("\"FragmentNumber\":\"");
+      auto sha = cluster_sha_.find(tc);
+      if (fn != std::string::npos && sha != cluster_sha_.end()) {
+        std::printf("PERSISTED %s %s %s\n", name_.c_str(), ack.substr(fn + 18, 47).c_str(),
+                    sha->second.c_str());
+        std::fflush(stdout);
+      }
+    }
     auto it = complete_at_.find(tc);
     if (it != complete_at_.end()) {
       totals_->latencies_ms.push_back(
@@ -317,6 +341,8 @@ class Producer : public std::enable_shared_from_this<Producer> {
   std::deque<std::string> out_;
   bool writing_ = false, ending_ = false, finished_ = false;
   std::map<int64_t, Clock::time_point> complete_at_;  // cluster timecode -> completion
+  std::string cluster_bytes_;                          // of the open cluster (report only)
+  std::map<int64_t, std::string> cluster_sha_;         // cluster timecode -> sha256
   char buf_[4096];
   std::string in_;
 };
@@ -351,10 +377,13 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--fragment-ms") o.fragment_ms = std::stoi(next());
     else if (a == "--full-speed") o.full_speed = true;
     else if (a == "--prefix") o.prefix = next();
+    else if (a == "--report-persisted") o.report_persisted = true;
+    else if (a == "--no-create") o.create = false;
     else {
       std::fprintf(stderr,
                    "usage: ingest_load --port P --access-key K --secret-key S [--streams N]\n"
-                   "  [--seconds S] [--bitrate BPS] [--fps F] [--fragment-ms MS] [--full-speed]\n");
+                   "  [--seconds S] [--bitrate BPS] [--fps F] [--fragment-ms MS] [--full-speed]\n"
+                   "  [--prefix P] [--report-persisted] [--no-create]\n");
       std::exit(2);
     }
   }
@@ -370,7 +399,9 @@ Options ParseArgs(int argc, char** argv) {
 int main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
   asio::io_context io;
-  for (int i = 0; i < o.streams; ++i) CreateStream(io, o, o.prefix + std::to_string(i));
+  if (o.create) {
+    for (int i = 0; i < o.streams; ++i) CreateStream(io, o, o.prefix + std::to_string(i));
+  }
   auto endpoints = tcp::resolver(io).resolve(o.host, o.port);
   Totals totals;
   auto t0 = Clock::now();
