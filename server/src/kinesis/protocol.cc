@@ -8,6 +8,7 @@
 #include "osprey/base/cbor.h"
 #include "osprey/base/json_writer.h"
 #include "osprey/base/logging.h"
+#include "osprey/streams/stream_errors.h"
 
 namespace osprey::server::kinesis {
 
@@ -313,7 +314,7 @@ Status Validation::ToStatus() const {
   std::string text = std::to_string(total_) +
                      (total_ == 1 ? " validation error detected: " : " validation errors detected: ");
   for (size_t i = 0; i < entries_.size(); ++i) text += (i ? "; " : "") + entries_[i];
-  return Status::InvalidArgument(std::string(kValidationPrefix) + text);
+  return Status::InvalidArgument(text);
 }
 
 std::unique_ptr<Output> Output::For(Codec codec, std::string* out) {
@@ -325,27 +326,18 @@ ApiError ToApiError(const Status& status) {
   const std::string& m = status.message();
   switch (status.code()) {
     case Status::Code::kCorruption: return {400, "SerializationException", m};
-    case Status::Code::kInvalidArgument:
-      if (m.rfind(kValidationPrefix, 0) == 0) {
-        return {400, "ValidationException", m.substr(kValidationPrefix.size())};
-      }
-      return {400, "InvalidArgumentException", m};
-    case Status::Code::kNotFound: return {400, "ResourceNotFoundException", m};
-    case Status::Code::kAlreadyExists:
-    case Status::Code::kFailedPrecondition: return {400, "ResourceInUseException", m};
-    case Status::Code::kResourceExhausted:
-      if (m.rfind("Rate exceeded for shard", 0) == 0) {
-        return {400, "ProvisionedThroughputExceededException", m};
-      }
-      return {400, "LimitExceededException", m};
+    case Status::Code::kPermissionDenied: return {400, "AccessDeniedException", m};
     case Status::Code::kDeadlineExceeded:
       if (m.find("NextToken") != std::string::npos) return {400, "ExpiredNextTokenException", m};
-      return {400, "ExpiredIteratorException", m};
-    case Status::Code::kPermissionDenied: return {400, "AccessDeniedException", m};
-    default:
-      log::Error("kinesis", "internal error", {{"error", status.ToString()}});
-      return {500, "InternalFailure", ""};
+      break;
+    default: break;
   }
+  streams::StreamError e = streams::ClassifyError(status);
+  if (e == streams::StreamError::kInternalFailure) {
+    log::Error("kinesis", "internal error", {{"error", status.ToString()}});
+    return {500, "InternalFailure", ""};
+  }
+  return {400, std::string(streams::ErrorTypeName(e)), m};
 }
 
 Response Success(Codec codec, std::string body) {

@@ -96,8 +96,8 @@ class Validation {
                   size_t max);
 
   bool ok() const { return entries_.empty(); }
-  // InvalidArgument whose message is kValidationPrefix + the full
-  // ValidationException text (ToApiError turns it into the exception).
+  // InvalidArgument whose message is the full ValidationException text
+  // ("N validation error(s) detected: ..."), which ToApiError recognises.
   Status ToStatus() const;
 
  private:
@@ -105,22 +105,14 @@ class Validation {
   size_t total_ = 0;
 };
 
-// Status messages of failed Validation carry this marker.
-inline constexpr std::string_view kValidationPrefix = "validation: ";
-
-// The one mapping of Status to Kinesis errors (every status 400 but the
-// last, as Kinesis answers):
+// Status to Kinesis/Firehose error. The engine's own table
+// (streams/stream_errors.h: NotFound, ResourceInUse, Validation, Limit,
+// ProvisionedThroughput, ExpiredIterator, InternalFailure) is used as is;
+// the protocol adds what only the adapter produces:
 //   Corruption -> SerializationException (member "Message")
-//   InvalidArgument -> ValidationException when the message carries
-//     kValidationPrefix, else InvalidArgumentException
-//   NotFound -> ResourceNotFoundException
-//   AlreadyExists, FailedPrecondition -> ResourceInUseException
-//   ResourceExhausted -> ProvisionedThroughputExceededException when the
-//     message starts "Rate exceeded for shard", else LimitExceededException
-//   DeadlineExceeded -> ExpiredNextTokenException when the message mentions
-//     NextToken, else ExpiredIteratorException
+//   DeadlineExceeded mentioning NextToken -> ExpiredNextTokenException
 //   PermissionDenied -> AccessDeniedException
-//   anything else -> 500 InternalFailure (logged, not leaked)
+// Every error is 400 except InternalFailure (500; logged, not leaked).
 ApiError ToApiError(const Status& status);
 
 // Writes a response body in either codec.
