@@ -1,0 +1,70 @@
+// One segment of a stream's fragment log: a media file and its index file,
+// both named after the index of the segment's first fragment, plus the small
+// POSIX file helpers the store uses. Private to the store.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "osprey/base/result.h"
+#include "osprey/base/status.h"
+
+namespace osprey::fragments::store {
+
+// Both fds are immutable and closed by the destructor; a reader holding the
+// shared_ptr can still pread a segment that retention has unlinked.
+//
+// Mutable fields: media_size, first_server_ms, last_written_index,
+// durable_size are guarded by the owning log's mutex. index_size is touched
+// only by the syncer thread (the only writer of index files) and by recovery
+// before the syncer sees the segment. needs_create_sync is set at creation
+// and cleared by the syncer once files and directory entry are durable.
+struct Segment {
+  Segment(std::string dir, uint64_t base_index, int media_fd, int index_fd);
+  ~Segment();
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+
+  const std::string dir;
+  const uint64_t base_index;
+  const int media_fd;
+  const int index_fd;
+
+  uint64_t media_size = 0;          // bytes written (page cache)
+  uint64_t durable_size = 0;        // end of the newest acknowledged record
+  uint64_t last_written_index = 0;  // newest fragment written; 0 while none
+  int64_t first_server_ms = 0;      // of its first fragment, for media_file_ms
+  uint64_t index_size = 0;          // bytes of the index file (syncer only)
+  std::atomic<bool> needs_create_sync{false};
+
+  std::string media_path() const;
+  std::string index_path() const;
+};
+
+// "<dir>/<base, 20 digits>.media" and ".index": names sort in index order.
+std::string MediaPath(const std::string& dir, uint64_t base_index);
+std::string IndexPath(const std::string& dir, uint64_t base_index);
+// True for "<20 digits>.media" / ".index"; sets the base and which one.
+bool ParseSegmentName(std::string_view name, uint64_t* base_index, bool* is_media);
+
+// Creates both files with their headers, written but not synced: appends
+// run on network threads and never fsync, so the syncer makes the files and
+// the directory entry durable (needs_create_sync) before any index entry of
+// the segment is written.
+Result<std::shared_ptr<Segment>> CreateSegment(const std::string& dir, uint64_t base_index,
+                                               uint64_t high_water);
+
+Status WriteFully(int fd, std::string_view data);
+Status PreadFully(int fd, uint64_t offset, size_t n, std::string* out);
+Status SyncDirectory(const std::string& dir);
+// Writes `data` to `path` via a fsynced temporary file, renames it into
+// place and fsyncs the directory.
+using SyncFn = std::function<Status(int fd)>;
+Status WriteFileDurably(const std::string& dir, const std::string& name, std::string_view data,
+                        const SyncFn& sync);
+
+}  // namespace osprey::fragments::store
