@@ -28,6 +28,22 @@ PACKAGES=(
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
 )
 
+# Test peers from npm, installed under /opt/osprey/node (not on PATH):
+# s3rver, the S3-compatible server firehose_s3_store_test delivers to. Only
+# when npm is present; without it that test is skipped.
+NODE_PREFIX=/opt/osprey/node
+NODE_TOOLS=(s3rver@3.7.1)
+install_node_tools() {
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm not found; skipping ${NODE_TOOLS[*]} (firehose_s3_store_test will skip)"
+    return 0
+  fi
+  if [ -x "$NODE_PREFIX/node_modules/.bin/s3rver" ]; then return 0; fi
+  echo "install-deps: installing ${NODE_TOOLS[*]} under $NODE_PREFIX"
+  $SUDO mkdir -p "$NODE_PREFIX"
+  $SUDO npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --silent "${NODE_TOOLS[@]}"
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,6 +51,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_node_tools
   exit 0
 fi
 
@@ -54,4 +71,5 @@ if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+install_node_tools
 echo "install-deps: done"

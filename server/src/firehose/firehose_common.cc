@@ -1,0 +1,101 @@
+#include "firehose/firehose_common.h"
+
+#include "osprey/base/logging.h"
+
+namespace osprey::server::firehose {
+
+ApiError FirehoseError(const Status& status) {
+  const std::string& m = status.message();
+  switch (status.code()) {
+    case Status::Code::kCorruption: return {400, "SerializationException", m};
+    case Status::Code::kInvalidArgument: {
+      std::string_view text = m;
+      // Validation::ToStatus texts: "N validation error(s) detected: ...".
+      if (text.find(" validation error detected: ") != std::string_view::npos ||
+          text.find(" validation errors detected: ") != std::string_view::npos) {
+        return {400, "ValidationException", m};
+      }
+      return {400, "InvalidArgumentException", m};
+    }
+    case Status::Code::kNotFound: return {400, "ResourceNotFoundException", m};
+    case Status::Code::kAlreadyExists: return {400, "ResourceInUseException", m};
+    case Status::Code::kFailedPrecondition:
+      if (m.rfind("Cannot update firehose:", 0) == 0) return {400, "ConcurrentModificationException", m};
+      return {400, "ResourceInUseException", m};
+    case Status::Code::kResourceExhausted:
+      if (m == "Slow down.") return {503, "ServiceUnavailableException", m};
+      return {400, "LimitExceededException", m};
+    case Status::Code::kUnavailable: return {503, "ServiceUnavailableException", m};
+    default:
+      log::Error("firehose", "internal error", {{"error", status.ToString()}});
+      return {500, "InternalFailure", ""};
+  }
+}
+
+Response Ok(Codec codec, std::string body) { return kinesis::Success(codec, std::move(body)); }
+
+Response Fail(Codec codec, const Status& status) {
+  return kinesis::Failure(codec, FirehoseError(status));
+}
+
+Route MakeRoute(std::string action, Handler handler) {
+  Route route;
+  route.api = action;
+  route.service = "firehose";
+  route.body = Route::Body::kBuffered;
+  route.buffered = [handler = std::move(handler)](Request request, Responder respond) {
+    // Every SDK sends application/x-amz-json-1.1 for Firehose; anything but
+    // CBOR is read as JSON.
+    Codec codec = kinesis::CodecFromContentType(request.headers.Get("content-type").value_or(""))
+                      .value_or(Codec::kJson);
+    auto input = Input::Decode(codec, request.body);
+    if (!input.ok()) {
+      respond(Fail(codec, input.status()));
+      return;
+    }
+    handler(*input, std::move(respond));
+  };
+  return route;
+}
+
+bool IsStreamName(std::string_view s) {
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return !s.empty();
+}
+
+void ValidateStreamName(Validation* v, const std::optional<std::string>& name, std::string_view path) {
+  v->Required(path, name.has_value());
+  v->Length(path, name, 1, 64);
+  if (name && !name->empty()) v->Pattern(path, name, "[a-zA-Z0-9_.-]+", &IsStreamName);
+}
+
+void WriteValue(const Value& value, Output* out) {
+  switch (value.type()) {
+    case Value::Type::kNull: out->Null(); break;
+    case Value::Type::kBool: out->Bool(value.as_bool()); break;
+    case Value::Type::kInt: out->Int64(value.as_int()); break;
+    case Value::Type::kTimestamp: out->TimestampMs(value.as_int()); break;
+    case Value::Type::kDouble: out->Double(value.as_double()); break;
+    case Value::Type::kString: out->String(value.as_string()); break;
+    case Value::Type::kBytes: out->Blob(value.as_string()); break;
+    case Value::Type::kArray:
+      out->BeginArray();
+      for (const Value& x : value.as_array()) WriteValue(x, out);
+      out->EndArray();
+      break;
+    case Value::Type::kMap:
+      out->BeginObject();
+      for (const auto& [k, x] : value.as_map()) {
+        out->Key(k);
+        WriteValue(x, out);
+      }
+      out->EndObject();
+      break;
+  }
+}
+
+}  // namespace osprey::server::firehose
