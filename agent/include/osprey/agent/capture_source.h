@@ -1,0 +1,82 @@
+// CaptureSource: where encoded video comes from. The only implementation in
+// production is the GStreamer one (OpenGstCaptureSource; GStreamer stays in
+// agent/src/capture), tests may feed a Fragmenter directly.
+//
+// A source delivers H.264 access units in AVCC form (4-byte, or whatever the
+// avcC says, big-endian NAL lengths; alignment=au), each with its capture
+// time on the wall clock, and the stream format (avcC CodecPrivate from the
+// caps' codec_data, picture size) before the first unit and whenever it
+// changes.
+//
+// Threading: CaptureSink methods are called from the source's streaming
+// thread, one call at a time, never after Stop() returned.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "osprey/base/result.h"
+
+namespace osprey::agent {
+
+struct VideoFormat {
+  std::string codec_private;  // avcC (ISO/IEC 14496-15 AVCDecoderConfigurationRecord)
+  uint32_t width = 0;
+  uint32_t height = 0;
+  bool operator==(const VideoFormat&) const = default;
+};
+
+struct AccessUnit {
+  std::string data;             // AVCC: length-prefixed NAL units of one picture
+  int64_t capture_time_ms = 0;  // epoch ms from the capture clock, not yet repaired
+  bool key_hint = false;        // the source's key flag; never trusted to cut on
+};
+
+class CaptureSink {
+ public:
+  virtual ~CaptureSink() = default;
+  virtual void OnFormat(const VideoFormat& format) = 0;
+  virtual void OnAccessUnit(AccessUnit unit) = 0;
+  // The source ended (EOS of a non-looping file) or failed. Called once.
+  virtual void OnEnd(const Status& status) = 0;
+};
+
+enum class SourceKind { kTestPattern, kFile, kRtsp, kV4l2 };
+
+struct CaptureOptions {
+  SourceKind kind = SourceKind::kTestPattern;
+  std::string location;  // file path, rtsp:// URL or device; unused for the test pattern
+  bool loop = false;     // files: seek back to the start at EOS
+  // Encoder settings (test pattern and V4L2; file and RTSP are passed
+  // through without re-encoding).
+  uint32_t width = 640;
+  uint32_t height = 480;
+  uint32_t fps = 15;
+  uint32_t bitrate_kbps = 1000;
+  uint32_t fragment_ms = 2000;  // key-int-max = fps * fragment_ms / 1000
+};
+
+// Parses the agent's --source syntax: "testsrc", "file:PATH" ("file+loop:PATH"
+// to loop), "rtsp://...", "v4l2:/dev/videoN". InvalidArgument otherwise.
+Status ParseSource(const std::string& text, CaptureOptions* options);
+
+// The gst-launch description of the pipeline (ends in "appsink name=sink").
+// Pure; exposed for tests and logs.
+std::string BuildPipelineDescription(const CaptureOptions& options);
+
+class CaptureSource {
+ public:
+  virtual ~CaptureSource() = default;
+  // Starts capturing into `sink` (must outlive the source). Unavailable when
+  // the pipeline cannot be built or started.
+  virtual Status Start(CaptureSink* sink) = 0;
+  // Stops the pipeline and waits for the streaming threads; afterwards no
+  // sink method runs. Idempotent.
+  virtual void Stop() = 0;
+};
+
+// A GStreamer-backed source (gst_init is called once, on first use).
+Result<std::unique_ptr<CaptureSource>> OpenGstCaptureSource(const CaptureOptions& options);
+
+}  // namespace osprey::agent

@@ -1,0 +1,93 @@
+// A minimal blocking HTTP/1.1 client on POSIX sockets, enough for the
+// agent's control-plane calls and for PutMedia's open-ended chunked request
+// with a streamed chunked response. Plain http:// only (TLS: terminate in a
+// local proxy; the WebSocket/libwebsockets uplink will bring TLS).
+//
+// Thread safety: one HttpConnection may be written by one thread and read by
+// another at the same time (PutMedia sends the body while reading acks);
+// Abort() may be called from any thread and unblocks both.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "osprey/auth/sigv4.h"
+#include "osprey/base/result.h"
+
+namespace osprey::agent::uplink {
+
+struct Url {
+  std::string host;
+  uint16_t port = 80;
+};
+// "http://host[:port][/]" -> Url. InvalidArgument for anything else (https
+// included: not supported by this client).
+Result<Url> ParseEndpoint(std::string_view endpoint);
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct ResponseHead {
+  int status = 0;
+  HeaderList headers;
+  bool chunked = false;
+  int64_t content_length = -1;
+  std::string Header(std::string_view name) const;  // case-insensitive; "" when absent
+};
+
+// The request line and headers of a SigV4-signed request. `headers` are
+// signed (host first, as the KVS producer does); `unsigned_headers` are sent
+// but not signed (content-type, content-length).
+Result<std::string> SignedRequestHead(std::string_view method, std::string_view path,
+                                      const HeaderList& headers, const HeaderList& unsigned_headers,
+                                      std::string_view payload_hash,
+                                      const auth::Credentials& credentials, std::string_view region);
+
+class HttpConnection {
+ public:
+  ~HttpConnection();
+  // Connects within `timeout`; receive and send timeouts of `io_timeout`
+  // apply to every later call (a read that times out is DeadlineExceeded).
+  static Result<std::unique_ptr<HttpConnection>> Connect(const Url& url,
+                                                         std::chrono::milliseconds timeout,
+                                                         std::chrono::milliseconds io_timeout);
+
+  Status SendAll(std::string_view bytes);
+  // One HTTP chunk ("<hex>\r\n<bytes>\r\n"); an empty `bytes` sends nothing.
+  Status SendChunk(std::string_view bytes);
+  Status SendLastChunk();  // "0\r\n\r\n"
+
+  Result<ResponseHead> ReadResponseHead();
+  // The next piece of a chunked body; empty string at the end of the body.
+  Result<std::string> ReadChunk();
+  // A whole body (Content-Length, chunked, or until close).
+  Result<std::string> ReadBody(const ResponseHead& head);
+
+  void Abort();  // shutdown(2): unblocks readers and writers
+
+ private:
+  explicit HttpConnection(int fd) : fd_(fd) {}
+  Result<std::string> ReadLine();
+  Status Fill();  // reads more into buf_
+  Status ReadExact(size_t n, std::string* out);
+
+  int fd_;
+  std::string buf_;  // read side only
+};
+
+// One request with a JSON body on its own connection (Connection: close),
+// signed like the KVS producer's control-plane calls.
+struct JsonResponse {
+  int status = 0;
+  std::string body;
+  std::string error_type;  // x-amzn-ErrorType without any ":..." suffix
+};
+Result<JsonResponse> PostJson(const Url& url, std::string_view path, std::string_view body,
+                              const auth::Credentials& credentials, std::string_view region,
+                              std::chrono::milliseconds timeout);
+
+}  // namespace osprey::agent::uplink
