@@ -125,8 +125,12 @@ def test_presigned_url_is_accepted_until_it_expires(server):
     status, headers, body = status_and_body(request)
     # Authenticated: the answer is about the operation, not the signature.
     assert status != 403, body
+    # (botocore's presigner moves the JSON body into the query string, so
+    # the server sees no StreamName: InvalidArgumentException is an answer
+    # about the operation too.)
     assert headers["x-amzn-ErrorType"] in (None, "UnknownOperationException",
-                                           "ResourceNotFoundException"), body
+                                           "ResourceNotFoundException",
+                                           "InvalidArgumentException"), body
     time.sleep(3.2)
     status, headers, body = status_and_body(request)
     assert status == 403, body

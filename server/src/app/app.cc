@@ -14,24 +14,12 @@
 #include "osprey/base/metrics.h"
 #include "osprey/server/http_server.h"
 #include "osprey/server/router.h"
+#include "app/app_state.h"
 
 namespace osprey::server {
 
 namespace fs = std::filesystem;
 
-struct App::State {
-  Startup startup;
-  int lock_fd = -1;
-  std::unique_ptr<auth::CredentialStore> credentials;
-  std::unique_ptr<auth::Verifier> verifier;
-  Router router;
-  std::unique_ptr<HttpServer> http;
-
-  ~State() {
-    http.reset();  // stop serving before the state handlers use goes away
-    if (lock_fd >= 0) ::close(lock_fd);
-  }
-};
 
 namespace {
 
@@ -100,6 +88,8 @@ void RegisterProtocolFamilies(Router* router) {
   router->AddTargetFamily("Firehose_20150804.", "firehose", "application/x-amz-json-1.1");
 }
 
+}  // namespace
+
 std::string EndpointFor(const ServerOptions& options, const std::string& host, uint16_t port) {
   if (!options.public_url.empty()) return options.public_url;
   std::string shown = host;
@@ -109,7 +99,11 @@ std::string EndpointFor(const ServerOptions& options, const std::string& host, u
   return "http://" + shown + ":" + std::to_string(port);
 }
 
-}  // namespace
+std::string DataEndpointFor(std::string endpoint) {
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  return endpoint;
+}
+
 
 App::App(std::unique_ptr<State> state) : state_(std::move(state)) {}
 App::~App() = default;
@@ -150,6 +144,9 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
   RegisterProtocolFamilies(&state->router);
 
   OSPREY_ASSIGN_OR_RETURN(ListenAddress listen, ParseListenAddress(options.listen));
+  OSPREY_RETURN_IF_ERROR(StartVideo(options, listen, state.get()));
+  OSPREY_RETURN_IF_ERROR(StartDataStreams(options, state.get()));
+  OSPREY_RETURN_IF_ERROR(StartFirehose(options, state.get()));
   HttpServerOptions http;
   http.host = listen.host;
   http.port = listen.port;
@@ -163,6 +160,12 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
   OSPREY_ASSIGN_OR_RETURN(state->http, HttpServer::Start(http, &state->router, authenticate,
                                                          &MetricsRegistry::Global()));
   s.endpoint = EndpointFor(options, listen.host, state->http->port());
+  if (state->video.data_endpoint.empty()) {
+    // Port 0: the port exists only now. No client can know it before the
+    // banner prints it, so no GetDataEndpoint can be in flight yet.
+    state->video.data_endpoint = DataEndpointFor(s.endpoint);
+  }
+  state->housekeeping->Start();
   log::Info("server", "listening",
             {{"addr", listen.host + ":" + std::to_string(state->http->port())},
              {"endpoint", s.endpoint},
@@ -171,6 +174,7 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
              {"threads", http.threads}});
   return std::unique_ptr<App>(new App(std::move(state)));
 }
+
 
 void App::RunUntilSignalled() { state_->http->RunUntilSignalled(); }
 

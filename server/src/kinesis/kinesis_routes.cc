@@ -107,8 +107,8 @@ void RegisterKinesisRoutes(Router* router, KinesisContext* ctx) {
     Route route;
     route.api = std::string(name);
     route.service = "kinesis";
-    // 10 MiB of data is about 13.4 MiB as base64 (spec 1: limit 16 MiB).
-    route.max_body_bytes = 16u << 20;
+    // The server's limit (default 16 MiB, spec 1: 10 MiB of data is about
+    // 13.4 MiB as base64) applies; an operator may lower it.
     route.buffered = [action = action, ctx](Request request, Responder respond) {
       Dispatch(action, ctx, std::move(request), std::move(respond));
     };
