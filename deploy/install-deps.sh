@@ -28,18 +28,25 @@ PACKAGES=(
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
 )
 
-# Test peers from npm, installed under /opt/osprey/node (not on PATH):
-# s3rver, the S3-compatible server firehose_s3_store_test delivers to. Only
-# when npm is present; without it that test is skipped.
+# Test peers and clients from npm, installed under /opt/osprey/node (not on
+# PATH): s3rver, the S3-compatible server firehose_s3_store_test delivers
+# to; @aws-sdk/client-kinesis, the JavaScript SDK the Kinesis integration
+# test drives; kinesalite, the peer of the data-stream benchmark. Only when
+# npm is present; without it those tests are skipped.
 NODE_PREFIX=/opt/osprey/node
-NODE_TOOLS=(s3rver@3.7.1)
+NODE_TOOLS=(s3rver@3.7.1 @aws-sdk/client-kinesis@3.1143.0 kinesalite@3.3.3)
 install_node_tools() {
   if ! command -v npm >/dev/null 2>&1; then
     echo "install-deps: npm not found; skipping ${NODE_TOOLS[*]} (firehose_s3_store_test will skip)"
     return 0
   fi
-  if [ -x "$NODE_PREFIX/node_modules/.bin/s3rver" ]; then return 0; fi
-  echo "install-deps: installing ${NODE_TOOLS[*]} under $NODE_PREFIX"
+  local tool name missing_tools=()
+  for tool in "${NODE_TOOLS[@]}"; do
+    name=${tool%@*}
+    [ -f "$NODE_PREFIX/node_modules/$name/package.json" ] || missing_tools+=("$tool")
+  done
+  [ ${#missing_tools[@]} -eq 0 ] && return 0
+  echo "install-deps: installing ${missing_tools[*]} under $NODE_PREFIX"
   $SUDO mkdir -p "$NODE_PREFIX"
   $SUDO npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --silent "${NODE_TOOLS[@]}"
 }

@@ -102,7 +102,9 @@ Status ParseSignedHeaders(std::string_view list, SignatureFields* out) {
     const std::string_view name = list.substr(
         start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
     if (name.empty()) return Invalid("SignedHeaders has an empty name (stray ';')");
-    if (!AllOf(name, [](unsigned char c) {
+    // HTTP/2 clients (the AWS SDK for JavaScript v3) sign the ":authority"
+    // pseudo-header in place of "host"; no other pseudo-header is signed.
+    if (name != ":authority" && !AllOf(name, [](unsigned char c) {
           return internal::IsTokenChar(c) && !(c >= 'A' && c <= 'Z');
         })) {
       return Invalid("SignedHeaders name '" + Excerpt(name) +

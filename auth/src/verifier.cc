@@ -208,8 +208,11 @@ VerifyResult Verifier::Verify(const RequestView& request, std::string_view body_
                 "from HTTP: '" + f.date + "' != '" + claim.amz_date.substr(0, 8) + "', from '" +
                     claim.amz_date + "'.");
   }
-  if (std::find(f.signed_headers.begin(), f.signed_headers.end(), "host") ==
-      f.signed_headers.end()) {
+  auto signed_header = [&f](std::string_view name) {
+    return std::find(f.signed_headers.begin(), f.signed_headers.end(), name) !=
+           f.signed_headers.end();
+  };
+  if (!signed_header("host") && !signed_header(":authority")) {
     return Fail(AuthError::kInvalidSignature,
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }

@@ -325,3 +325,31 @@ TEST_F(VerifierTest, RealClockByDefault) {
 
 }  // namespace
 }  // namespace osprey::auth
+
+namespace osprey::auth {
+namespace {
+
+// The AWS SDK for JavaScript v3 over HTTP/2 signs the ":authority"
+// pseudo-header instead of "host" (observed with @aws-sdk/client-kinesis
+// 3.1142). The HTTP/2 layer presents it under that name; it must verify.
+TEST_F(VerifierTest, AcceptsSignedAuthorityPseudoHeader) {
+  Request r{"POST", "/", {{":authority", "127.0.0.1:9470"}, {"host", "127.0.0.1:9470"},
+                          {"x-amz-date", "20150830T123600Z"}}};
+  std::vector<std::string> signed_headers = {":authority", "x-amz-date"};
+  std::string canonical = CanonicalRequest(r.view(), signed_headers, kEmptyPayloadSha256,
+                                           AuthLocation::kHeader);
+  std::string scope = CredentialScope("20150830", "us-east-1", "service");
+  std::string signature = SignatureHex(SigningKey(kSecret, "20150830", "us-east-1", "service"),
+                                       StringToSign("20150830T123600Z", scope, canonical));
+  r.headers.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope +
+                                            ", SignedHeaders=:authority;x-amz-date, Signature=" +
+                                            signature});
+  VerifyResult ok = Verify(r);
+  ASSERT_TRUE(ok.ok()) << ok.failure().message;
+  // Without the pseudo-header (an HTTP/1.1 request) the same signature fails.
+  r.headers.erase(r.headers.begin());
+  EXPECT_FALSE(Verify(r).ok());
+}
+
+}  // namespace
+}  // namespace osprey::auth

@@ -44,6 +44,9 @@ struct Http2Callbacks {
       SplitTarget(s->request.target, &s->request.path, &s->request.query);
     } else if (n == ":authority") {
       // SigV4 signs "host"; over HTTP/2 the client sends :authority instead.
+      // Some SDKs (JavaScript v3) sign ":authority" itself, so it is kept
+      // under its own name too.
+      s->request.headers.Add(":authority", v);
       if (!s->request.headers.Has("host")) s->request.headers.Add("host", std::move(v));
     } else if (!n.empty() && n[0] != ':') {
       if (n == "host") s->request.headers.Set("host", std::move(v));
