@@ -99,3 +99,88 @@ def test_cors_preflight_over_h2c(server, tmp_path):
     assert h[":status"] == "200", out
     assert h["access-control-allow-origin"] == "*"
     assert h["access-control-allow-methods"] == "POST"
+
+
+def decode_event_stream(data):
+    """Splits an application/vnd.amazon.eventstream body into
+    (headers dict, payload) messages, checking both CRCs."""
+    import struct
+    import zlib
+    out = []
+    pos = 0
+    while pos + 12 <= len(data):
+        total, headers_len, prelude_crc = struct.unpack(">III", data[pos:pos + 12])
+        if pos + total > len(data):
+            break
+        assert zlib.crc32(data[pos:pos + 8]) == prelude_crc
+        msg = data[pos:pos + total]
+        assert zlib.crc32(msg[:-4]) == struct.unpack(">I", msg[-4:])[0]
+        headers = {}
+        h = msg[12:12 + headers_len]
+        i = 0
+        while i < len(h):
+            n = h[i]
+            name = h[i + 1:i + 1 + n].decode()
+            i += 1 + n
+            assert h[i] == 7  # string
+            vlen = struct.unpack(">H", h[i + 1:i + 3])[0]
+            headers[name] = h[i + 3:i + 3 + vlen].decode()
+            i += 3 + vlen
+        out.append((headers, msg[12 + headers_len:-4]))
+        pos += total
+    return out
+
+
+def test_subscribe_to_shard_over_h2c(server, tmp_path):
+    """SubscribeToShard as the Java SDK v2 / KCL 2 receive it: over HTTP/2,
+    event-stream frames in DATA frames, initial-response first."""
+    import json
+    import time
+    import boto3
+    ak, sk = server.credentials()
+    k = boto3.client("kinesis", endpoint_url=server.endpoint, region_name="us-east-1",
+                     aws_access_key_id=ak, aws_secret_access_key=sk)
+    k.create_stream(StreamName="h2-fanout", ShardCount=1)
+    for _ in range(100):
+        if k.describe_stream_summary(StreamName="h2-fanout")["StreamDescriptionSummary"][
+                "StreamStatus"] == "ACTIVE":
+            break
+        time.sleep(0.05)
+    arn = k.describe_stream_summary(StreamName="h2-fanout")["StreamDescriptionSummary"]["StreamARN"]
+    consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName="h2")["Consumer"]["ConsumerARN"]
+    for _ in range(100):
+        if k.describe_stream_consumer(ConsumerARN=consumer)["ConsumerDescription"][
+                "ConsumerStatus"] == "ACTIVE":
+            break
+        time.sleep(0.05)
+    sent = [b"h2-record-%d" % i for i in range(3)]
+    for d in sent:
+        k.put_record(StreamName="h2-fanout", Data=d, PartitionKey="p")
+    body = json.dumps({"ConsumerARN": consumer, "ShardId": "shardId-000000000000",
+                       "StartingPosition": {"Type": "TRIM_HORIZON"}})
+    headers = signed(server, "Kinesis_20131202.SubscribeToShard", body, ak, sk)
+    f = tmp_path / "subscribe.json"
+    f.write_text(body)
+    args = ["stdbuf", "-o0", "nghttp", "-d", str(f)]
+    for name, value in headers.items():
+        if name.lower() != "host":
+            args += ["-H", f"{name}: {value}"]
+    args.append(server.endpoint + "/")
+    # The subscription stays open (up to 300 s): read for two seconds.
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2)
+    proc.kill()
+    out, _ = proc.communicate()
+    messages = decode_event_stream(out)
+    assert messages, out[:200]
+    first_headers, first_payload = messages[0]
+    assert first_headers[":event-type"] == "initial-response"
+    assert json.loads(first_payload) == {}
+    records = []
+    for h, payload in messages[1:]:
+        assert h[":message-type"] == "event" and h[":event-type"] == "SubscribeToShardEvent"
+        event = json.loads(payload)
+        records += [r["Data"] for r in event["Records"]]
+        assert event["ContinuationSequenceNumber"].isdigit()
+    import base64
+    assert [base64.b64decode(r) for r in records] == sent
