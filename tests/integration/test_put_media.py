@@ -259,6 +259,50 @@ def test_sixty_seconds_of_h264_one_ack_of_each_kind_per_fragment(server, sixty_s
     numbers = [a["FragmentNumber"] for a in acks if a["EventType"] == "BUFFERING"]
     assert all(len(n) == 47 for n in numbers) and numbers == sorted(numbers)
 
+    # What GetMedia gives back decodes to every frame that was sent.
+    body = get_media_chunks(server, "gst-cam", keyframes)
+    out = os.path.join(os.path.dirname(server.data_dir), "gst-cam.mkv")
+    with open(out, "wb") as f:
+        f.write(body)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                            "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", out],
+                           capture_output=True, text=True, timeout=120)
+    assert probe.stdout.strip() == str(60 * FPS), probe.stdout + probe.stderr
+
+
+def get_media_chunks(server, stream, n):
+    """The first `n` GetMedia chunks from EARLIEST, through boto3."""
+    import boto3
+    ak, sk = server.credentials()
+    media = boto3.client("kinesis-video-media", endpoint_url=server.endpoint,
+                         region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
+    payload = media.get_media(StreamName=stream,
+                              StartSelector={"StartSelectorType": "EARLIEST"})["Payload"]
+    data = b""
+    # The response stays open at the live head, so read HTTP chunks as they
+    # come (read(amt) would wait for `amt` bytes that never arrive). Each
+    # GetMedia chunk ends with the continuation-token tag (video-api.md 5).
+    for piece in payload._raw_stream.read_chunked():
+        data += piece
+        if data.count(b"AWS_KINESISVIDEO_CONTINUATION_TOKEN") >= n:
+            break
+    payload.close()
+    assert data.count(b"AWS_KINESISVIDEO_CONTINUATION_TOKEN") >= n, "GetMedia ended early"
+    # Keep whole chunks only: cut just before the (n+1)th EBML header, if any.
+    marker = b"\x1a\x45\xdf\xa3"
+    starts = [i for i in range(len(data)) if data.startswith(marker, i)]
+    return data[:starts[n]] if len(starts) > n else data
+
+
+def stored_fragment_count(server, stream):
+    import boto3
+    ak, sk = server.credentials()
+    archived = boto3.client("kinesis-video-archived-media", endpoint_url=server.endpoint,
+                            region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
+    return len(archived.list_fragments(StreamName=stream, MaxResults=1000, FragmentSelector={
+        "FragmentSelectorType": "SERVER_TIMESTAMP",
+        "TimestampRange": {"StartTimestamp": 0, "EndTimestamp": time.time() + 60}})["Fragments"])
+
 
 def test_unknown_stream_is_404_before_the_body(server):
     up = Upload(server, relative_headers("no-such-stream"))
@@ -295,9 +339,10 @@ def test_error_acks_leave_stored_fragments_alone(server, sixty_seconds):
     header, clusters = scan_mkv(sixty_seconds)
     c = [sixty_seconds[s:e] for s, e, _, _ in clusters]
 
-    # Garbage: INVALID_MKV_DATA, nothing buffered.
+    # Garbage: INVALID_MKV_DATA, nothing buffered, nothing stored.
     acks = upload_expecting_error(server, "errs", os.urandom(5000), 4006)
     assert count(acks, "BUFFERING") == 0
+    assert stored_fragment_count(server, "errs") == 0
 
     # Truncated inside the fourth Cluster's first frame: three stored.
     cut = clusters[3][0] + 200
@@ -316,6 +361,8 @@ def test_error_acks_leave_stored_fragments_alone(server, sixty_seconds):
            (clusters[1][2] + 100_000).to_bytes(8, "big") + big_frame + bytes(50_000_100))
     acks = upload_expecting_error(server, "errs", header + c[0] + big, 4001)
     assert count(acks, "PERSISTED") == 1
+    # Only what was acknowledged is stored: 3 + 2 + 1, no trace of a failed one.
+    assert stored_fragment_count(server, "errs") == 6
 
     # The stream still takes a clean upload after all that.
     up = Upload(server, relative_headers("errs"))
@@ -323,6 +370,7 @@ def test_error_acks_leave_stored_fragments_alone(server, sixty_seconds):
     up.end_body()
     acks = up.finish()
     assert count(acks, "PERSISTED") == 2 and not errors(acks)
+    assert stored_fragment_count(server, "errs") == 8
 
 
 def errs_number(acks):
