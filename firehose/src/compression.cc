@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "file_util.h"
 #include "osprey/base/crc32c.h"
+#include "osprey/base/file_util.h"
 
 namespace osprey::firehose {
 namespace {
@@ -89,7 +89,7 @@ Result<std::string> Zip(std::string_view data, std::string_view entry_name) {
 
 Result<std::string> Unzip(std::string_view data) {
   std::string path = TempPath();
-  OSPREY_RETURN_IF_ERROR(WriteFileAtomic(path, data));
+  OSPREY_RETURN_IF_ERROR(WriteFileAtomically(path, data));
   unzFile uf = unzOpen64(path.c_str());
   std::string out;
   Status status;

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "file_util.h"
+#include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
 #include "osprey/firehose/record_id.h"
 #include "osprey/streams/file_shard_log.h"

@@ -4,9 +4,9 @@
 #include <map>
 #include <random>
 
-#include "file_util.h"
 #include "http_delivery.h"
 #include "osprey/base/base64.h"
+#include "osprey/base/file_util.h"
 #include "osprey/base/json_writer.h"
 #include "osprey/base/logging.h"
 #include "osprey/firehose/compression.h"
@@ -356,7 +356,7 @@ void DeliveryWorker::TryDeliver(int64_t now_ms) {
 }
 
 Status DeliveryWorker::PersistCheckpoint(uint64_t index) {
-  return WriteFileAtomic(checkpoint_path_, std::to_string(index) + "\n");
+  return WriteFileAtomically(checkpoint_path_, std::to_string(index) + "\n");
 }
 
 }  // namespace osprey::firehose

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "delivery_stream.h"
-#include "file_util.h"
+#include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
 #include "registry.h"
 

@@ -2,7 +2,7 @@
 #include <string>
 #include <string_view>
 
-#include "file_util.h"
+#include "osprey/base/file_util.h"
 #include "osprey/firehose/object_store.h"
 
 namespace osprey::firehose {
@@ -38,7 +38,7 @@ class LocalFolderStore : public ObjectStore {
     OSPREY_RETURN_IF_ERROR(CheckKey(key));
     std::string path = root_ + "/" + bucket + "/" + key;
     OSPREY_RETURN_IF_ERROR(MakeDirs(path.substr(0, path.rfind('/'))));
-    return WriteFileAtomic(path, body);
+    return WriteFileAtomically(path, body);
   }
 
  private:

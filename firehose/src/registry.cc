@@ -1,7 +1,7 @@
 #include "registry.h"
 
-#include "file_util.h"
 #include "json_value.h"
+#include "osprey/base/file_util.h"
 
 namespace osprey::firehose {
 
@@ -25,7 +25,7 @@ Status SaveRegistry(const std::string& path, const std::vector<const DeliveryStr
     }));
   }
   Value root = Value::MakeMap({{"format", Value::Int(1)}, {"streams", Value::MakeArray(std::move(list))}});
-  return WriteFileAtomic(path, ToJson(root) + "\n");
+  return WriteFileAtomically(path, ToJson(root) + "\n");
 }
 
 Result<std::vector<DeliveryStreamInfo>> LoadRegistry(const std::string& path) {

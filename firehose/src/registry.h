@@ -5,7 +5,7 @@
 //     "created_ms":N,"updated_ms":N,"throughput_hint":N,"incarnation":"hex16",
 //     "destination_kind":"ExtendedS3","destination":{...description...},
 //     "tags":{"k":"v"}}]}
-// Rewritten whole and atomically (file_util.h WriteFileAtomic) on every
+// Rewritten whole and atomically (osprey/base/file_util.h WriteFileAtomically) on every
 // control-plane change; the number of streams is small (quota 5000).
 //
 // Thread safety: free functions; the engine serialises calls.

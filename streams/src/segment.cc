@@ -56,27 +56,6 @@ bool ParseSegmentName(std::string_view name, uint64_t* base_index) {
   return true;
 }
 
-Status WriteFully(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("write", errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno("open " + dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : Status::FromErrno("fsync " + dir, err);
-}
-
 Result<std::shared_ptr<Segment>> CreateSegment(const std::string& dir, uint64_t base_index,
                                                const SyncFn& sync) {
   std::string path = SegmentPath(dir, base_index);

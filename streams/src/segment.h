@@ -1,5 +1,6 @@
-// One segment file of a shard log and the small file helpers around it.
-// Internal to FileShardLog.
+// One segment file of a shard log. Internal to FileShardLog; the file
+// helpers it and the log use (WriteFully, SyncDirectory) are
+// osprey/base/file_util.h.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "osprey/base/file_util.h"
 #include "osprey/base/result.h"
 #include "osprey/base/status.h"
 #include "osprey/streams/log_options.h"
@@ -63,9 +65,5 @@ bool ParseSegmentName(std::string_view name, uint64_t* base_index);
 // directory so the file survives a crash.
 Result<std::shared_ptr<Segment>> CreateSegment(const std::string& dir, uint64_t base_index,
                                                const SyncFn& sync);
-
-// Writes all of `data` at the file's current end.
-Status WriteFully(int fd, std::string_view data);
-Status SyncDirectory(const std::string& dir);
 
 }  // namespace osprey::streams

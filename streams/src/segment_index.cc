@@ -1,9 +1,5 @@
 #include "segment_index.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -47,17 +43,14 @@ Status WriteSegmentIndex(const Segment& seg, const SyncFn& sync) {
   }
   Put(&buf, crc32c::Mask(crc32c::Value(buf)), 4);
 
-  const std::string path = IndexPathFor(seg);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("create " + tmp, errno);
-  Status s = WriteFully(fd, buf);
-  if (s.ok()) s = sync(fd);
-  ::close(fd);
-  OSPREY_RETURN_IF_ERROR(s.WithContext(tmp));
-  // rename is atomic: a reader of the directory sees no file or a whole one.
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno("rename " + tmp, errno);
-  return Status::Ok();
+  // FORMAT.md: written to <base>.idx.tmp, synced, renamed. The directory is
+  // not synced here: the fsync that follows creating the next segment makes
+  // the rename durable, and an index lost in a crash is rebuilt anyway.
+  AtomicWriteOptions write;
+  write.temp_suffix = ".tmp";
+  write.sync = sync;
+  write.sync_directory = false;
+  return WriteFileAtomically(IndexPathFor(seg), buf, write);
 }
 
 bool LoadSegmentIndex(Segment* seg, uint64_t file_size) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
 #include "spool/spool_record.h"
 
@@ -28,33 +29,6 @@ Status PWriteAll(int fd, std::string_view data, uint64_t offset) {
 }
 
 }  // namespace
-
-Status PReadAll(int fd, char* buf, size_t n, uint64_t offset);
-
-Status PReadAll(int fd, char* buf, size_t n, uint64_t offset) {
-  while (n > 0) {
-    ssize_t r = ::pread(fd, buf, n, static_cast<off_t>(offset));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("spool read", errno);
-    }
-    if (r == 0) return Status::Corruption("spool record past the end of its file");
-    buf += r;
-    n -= static_cast<size_t>(r);
-    offset += static_cast<uint64_t>(r);
-  }
-  return Status::Ok();
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno("open spool dir " + dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::FromErrno("fsync spool dir", err);
-  return Status::Ok();
-}
 
 FileSpool::FileSpool(SpoolOptions options) : options_(std::move(options)) {
   segment_bytes_ = options_.segment_bytes;
@@ -84,7 +58,7 @@ Status FileSpool::RollLocked(uint64_t first_seq) {
   seg.fd = ::open(seg.path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (seg.fd < 0) return Status::FromErrno("create " + seg.path, errno);
   // The directory entry must be durable before a record in the file counts.
-  if (Status s = SyncDir(options_.dir); !s.ok()) {
+  if (Status s = SyncDirectory(options_.dir); !s.ok()) {
     ::close(seg.fd);
     ::unlink(seg.path.c_str());
     return s;
@@ -168,7 +142,8 @@ Result<std::optional<SpooledFragment>> FileSpool::ReadFrom(uint64_t seq) {
   if (it == entries_.end()) return std::optional<SpooledFragment>();
   const Segment& seg = segments_.at(it->segment);
   std::string buf(it->size, '\0');
-  OSPREY_RETURN_IF_ERROR(PReadAll(seg.fd, buf.data(), buf.size(), it->offset));
+  OSPREY_RETURN_IF_ERROR(
+      PreadFully(seg.fd, it->offset, buf.size(), buf.data()).WithContext(seg.path));
   std::string_view all(buf);
   OSPREY_ASSIGN_OR_RETURN(RecordView view, DecodeRecordPayload(all.substr(0, kRecordHeaderSize),
                                                                all.substr(kRecordHeaderSize)));
@@ -188,18 +163,10 @@ bool FileSpool::WaitFor(uint64_t seq, std::chrono::milliseconds timeout) {
 }
 
 Status FileSpool::WriteMarkerLocked(uint64_t seq, int64_t ts) {
-  const std::string path = options_.dir + "/ACKED";
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("create " + tmp, errno);
-  Status s = PWriteAll(fd, EncodeMarker(seq, ts), 0);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno("fsync ack marker", errno);
-  ::close(fd);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = Status::FromErrno("rename ack marker", errno);
-  }
-  if (s.ok()) s = SyncDir(options_.dir);
-  return s;
+  // FORMAT.md: ACKED.tmp, fsync, rename over ACKED, fsync of the directory.
+  AtomicWriteOptions write;
+  write.temp_suffix = ".tmp";
+  return WriteFileAtomically(options_.dir + "/ACKED", EncodeMarker(seq, ts), write);
 }
 
 Status FileSpool::Acknowledge(uint64_t seq) {

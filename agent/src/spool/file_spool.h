@@ -72,7 +72,4 @@ class FileSpool final : public Spool {
   Status sticky_error_;
 };
 
-// fsync of a directory, so a created, renamed or deleted entry is durable.
-Status SyncDir(const std::string& dir);
-
 }  // namespace osprey::agent::spool

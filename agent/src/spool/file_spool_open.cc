@@ -10,13 +10,12 @@
 #include <filesystem>
 #include <vector>
 
+#include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
 #include "spool/file_spool.h"
 #include "spool/spool_record.h"
 
 namespace osprey::agent::spool {
-
-Status PReadAll(int fd, char* buf, size_t n, uint64_t offset);
 
 namespace {
 
@@ -66,12 +65,12 @@ Status FileSpool::ScanSegmentLocked(uint64_t first_seq, Segment* seg) {
   std::string payload;
   uint64_t expect_seq = std::max(first_seq, next_seq_);
   while (offset + kRecordHeaderSize <= file_size) {
-    if (!PReadAll(seg->fd, header.data(), header.size(), offset).ok()) break;
+    if (!PreadFully(seg->fd, offset, header.size(), header.data()).ok()) break;
     uint32_t length = 0;
     if (!DecodeRecordHeader(header, &length).ok()) break;
     if (offset + kRecordHeaderSize + length > file_size) break;
     payload.resize(length);
-    if (!PReadAll(seg->fd, payload.data(), length, offset + kRecordHeaderSize).ok()) break;
+    if (!PreadFully(seg->fd, offset + kRecordHeaderSize, length, payload.data()).ok()) break;
     Result<RecordView> view = DecodeRecordPayload(header, payload);
     if (!view.ok() || view->seq < expect_seq) break;
     const uint64_t size = kRecordHeaderSize + length;

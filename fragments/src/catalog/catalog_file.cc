@@ -1,12 +1,8 @@
 #include "catalog/catalog_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <simdjson.h>
 
-#include <cerrno>
-
+#include "osprey/base/file_util.h"
 #include "osprey/base/json_writer.h"
 
 namespace osprey::fragments::catalog {
@@ -149,61 +145,13 @@ Result<CatalogState> ParseCatalog(std::string_view text) {
   return state;
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view contents) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("open " + tmp, errno);
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t w = ::write(fd, contents.data() + done, contents.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("write " + tmp, err);
-    }
-    done += static_cast<size_t>(w);
-  }
-  if (::fsync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Status::FromErrno("fsync " + tmp, err);
-  }
-  if (::close(fd) != 0) return Status::FromErrno("close " + tmp, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno("rename " + tmp, errno);
-  // The rename is durable only once the directory entry is synced.
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  if (dir.empty()) dir = "/";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::FromErrno("open " + dir, errno);
-  int rc = ::fsync(dfd);
-  int err = errno;
-  ::close(dfd);
-  return rc == 0 ? Status::Ok() : Status::FromErrno("fsync " + dir, err);
-}
-
 Result<std::optional<std::string>> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<std::string>();
-    return Status::FromErrno("open " + path, errno);
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == Status::Code::kNotFound) return std::optional<std::string>();
+    return text.status();
   }
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("read " + path, err);
-    }
-    if (r == 0) break;
-    text.append(buf, static_cast<size_t>(r));
-  }
-  ::close(fd);
-  return std::optional<std::string>(std::move(text));
+  return std::optional<std::string>(std::move(*text));
 }
 
 }  // namespace osprey::fragments::catalog

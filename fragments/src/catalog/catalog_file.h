@@ -1,7 +1,8 @@
 // The stream catalog file (FORMAT.md "Stream catalog"): one JSON document
 // holding every stream's metadata, rewritten whole and atomically on each
-// change. This file knows the text format and the file-system dance; the
-// catalog's rules live in stream_catalog_impl.cc.
+// change. This file knows the text format (the atomic rewrite is
+// osprey/base/file_util.h); the catalog's rules live in
+// stream_catalog_impl.cc.
 //
 // Thread safety: pure functions; callers serialise writes to one path.
 #pragma once
@@ -33,9 +34,6 @@ std::string SerializeCatalog(const CatalogState& state);
 // Corruption (naming what is wrong) when `text` is not a valid catalog.
 Result<CatalogState> ParseCatalog(std::string_view text);
 
-// Writes `contents` to `path` durably: `path`.tmp, fsync, rename over
-// `path`, fsync of the directory.
-Status WriteFileAtomically(const std::string& path, std::string_view contents);
 // The file's contents, or nullopt when it does not exist.
 Result<std::optional<std::string>> ReadWholeFile(const std::string& path);
 

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "catalog/catalog_file.h"
+#include "osprey/base/file_util.h"
 #include "osprey/fragments/stream_catalog.h"
 
 namespace osprey::fragments {
@@ -244,7 +245,10 @@ class FileStreamCatalog final : public StreamCatalog {
 
   // Writes `next` and makes it current. REQUIRES: mu_ is held.
   Status Commit(CatalogState next) {
-    OSPREY_RETURN_IF_ERROR(WriteFileAtomically(options_.path, SerializeCatalog(next)));
+    // FORMAT.md "Stream catalog": the temporary file is `path`.tmp.
+    AtomicWriteOptions write;
+    write.temp_suffix = ".tmp";
+    OSPREY_RETURN_IF_ERROR(WriteFileAtomically(options_.path, SerializeCatalog(next), write));
     state_ = std::move(next);
     return Status::Ok();
   }

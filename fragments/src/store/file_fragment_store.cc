@@ -104,7 +104,7 @@ class FileFragmentStore final : public FragmentStore {
     OSPREY_ASSIGN_OR_RETURN(auto log,
                             FileFragmentLog::Open(options_.root + "/" + id, options_, syncer_));
     // The new folder's entry must survive a crash before its files matter.
-    OSPREY_RETURN_IF_ERROR(store::SyncDirectory(options_.root));
+    OSPREY_RETURN_IF_ERROR(SyncDirectory(options_.root));
     logs_[id] = log;
     return std::shared_ptr<FragmentLog>(std::move(log));
   }
@@ -127,7 +127,7 @@ class FileFragmentStore final : public FragmentStore {
     std::filesystem::remove_all(log->dir(), ec);
     if (ec) return Status::IOError("remove " + log->dir() + ": " + ec.message());
     log::Info("fragments", "stream deleted", {{"dir", log->dir()}});
-    return store::SyncDirectory(options_.root);
+    return SyncDirectory(options_.root);
   }
 
   Status Close() override {

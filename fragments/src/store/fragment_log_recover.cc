@@ -211,7 +211,11 @@ void FileFragmentLog::WriteHighWater(uint64_t value) {
     std::lock_guard lock(mu_);
     if (value <= persisted_high_water_) return;
   }
-  if (Status s = WriteFileDurably(dir_, kHighWaterFile, EncodeHighWater(value), options_.sync);
+  // FORMAT.md: written through HIGHWATER.tmp, which recovery removes.
+  AtomicWriteOptions write;
+  write.temp_suffix = ".tmp";
+  write.sync = options_.sync;
+  if (Status s = WriteFileAtomically(dir_ + "/" + kHighWaterFile, EncodeHighWater(value), write);
       !s.ok()) {
     // Only costs uniqueness if the clock also stepped back; retention
     // still keeps the newest segment, whose index header has a high-water.

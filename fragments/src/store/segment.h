@@ -1,15 +1,16 @@
 // One segment of a stream's fragment log: a media file and its index file,
-// both named after the index of the segment's first fragment, plus the small
-// POSIX file helpers the store uses. Private to the store.
+// both named after the index of the segment's first fragment. Private to the
+// store; its POSIX file helpers (WriteFully, PreadFully, SyncDirectory) are
+// osprey/base/file_util.h.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "osprey/base/file_util.h"
 #include "osprey/base/result.h"
 #include "osprey/base/status.h"
 
@@ -58,13 +59,5 @@ bool ParseSegmentName(std::string_view name, uint64_t* base_index, bool* is_medi
 Result<std::shared_ptr<Segment>> CreateSegment(const std::string& dir, uint64_t base_index,
                                                uint64_t high_water);
 
-Status WriteFully(int fd, std::string_view data);
-Status PreadFully(int fd, uint64_t offset, size_t n, std::string* out);
-Status SyncDirectory(const std::string& dir);
-// Writes `data` to `path` via a fsynced temporary file, renames it into
-// place and fsyncs the directory.
-using SyncFn = std::function<Status(int fd)>;
-Status WriteFileDurably(const std::string& dir, const std::string& name, std::string_view data,
-                        const SyncFn& sync);
 
 }  // namespace osprey::fragments::store

@@ -1,11 +1,10 @@
 #include "kinesis/protocol.h"
 
-#include <simdjson.h>
-
 #include <cmath>
 
 #include "osprey/base/base64.h"
 #include "osprey/base/cbor.h"
+#include "osprey/base/json_value.h"
 #include "osprey/base/json_writer.h"
 #include "osprey/base/logging.h"
 #include "osprey/streams/stream_errors.h"
@@ -13,32 +12,6 @@
 namespace osprey::server::kinesis {
 
 namespace {
-
-namespace dom = simdjson::dom;
-
-// JSON text -> Value. Integers that fit int64 stay integers; others are
-// doubles. Depth is bounded by simdjson (1024 by default).
-Value FromJson(const dom::element& e) {
-  switch (e.type()) {
-    case dom::element_type::OBJECT: {
-      Value::Map m;
-      for (auto field : dom::object(e)) m.emplace_back(std::string(field.key), FromJson(field.value));
-      return Value::MakeMap(std::move(m));
-    }
-    case dom::element_type::ARRAY: {
-      Value::Array a;
-      for (dom::element x : dom::array(e)) a.push_back(FromJson(x));
-      return Value::MakeArray(std::move(a));
-    }
-    case dom::element_type::STRING: return Value::String(std::string(std::string_view(e)));
-    case dom::element_type::INT64: return Value::Int(int64_t(e));
-    case dom::element_type::UINT64: return Value::Double(static_cast<double>(uint64_t(e)));
-    case dom::element_type::DOUBLE: return Value::Double(double(e));
-    case dom::element_type::BOOL: return Value::Bool(bool(e));
-    case dom::element_type::NULL_VALUE: return Value();
-  }
-  return Value();
-}
 
 // Java's wording, which kinesalite and AWS use for member type errors.
 Status TypeError(std::string_view java_type, const Value& got) {
@@ -137,13 +110,10 @@ Result<Input> Input::Decode(Codec codec, std::string_view body) {
     if (!decoded.ok()) return Status::Corruption("Could not parse the CBOR request body");
     root = std::move(*decoded);
   } else {
-    // A parser per thread: its buffers are reused across requests.
-    thread_local dom::parser parser;
-    dom::element e;
-    if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS) {
-      return Status::Corruption("Could not parse the JSON request body");
-    }
-    root = FromJson(e);
+    // ParseJson reuses one parser per thread across requests.
+    auto parsed = ParseJson(body);
+    if (!parsed.ok()) return Status::Corruption("Could not parse the JSON request body");
+    root = std::move(*parsed);
   }
   if (root.type() != Value::Type::kMap) return Status::Corruption("The request body is not a structure");
   return Input(codec, std::move(root));

@@ -1,4 +1,4 @@
-// Shard iterator tokens: packing, base64, HMAC-SHA256 tag, key file.
+// Shard iterator tokens: packing, HMAC-SHA256 tag, key file (base64 from base/).
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
@@ -13,6 +13,8 @@
 #include <optional>
 #include <algorithm>
 
+#include "osprey/base/base64.h"
+#include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
 #include "osprey/streams/iterator.h"
 
@@ -21,54 +23,6 @@ namespace {
 
 constexpr uint8_t kVersion = 1;
 constexpr size_t kTagBytes = 16;
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string Base64(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kB64[(v >> s) & 63]);
-  }
-  if (i < in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-    out.push_back(kB64[(v >> 18) & 63]);
-    out.push_back(kB64[(v >> 12) & 63]);
-    out.push_back(i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-std::optional<std::string> Unbase64(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 4) {
-    uint32_t v = 0;
-    int pad = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      char c = in[i + j];
-      int d;
-      if (c == '=' && i + 4 == in.size() && j >= 2) {
-        d = 0;
-        ++pad;
-      } else {
-        if (pad != 0) return std::nullopt;
-        const char* p = c == 0 ? nullptr : std::strchr(kB64, c);
-        if (p == nullptr) return std::nullopt;
-        d = static_cast<int>(p - kB64);
-      }
-      v = (v << 6) | static_cast<uint32_t>(d);
-    }
-    out.push_back(static_cast<char>(v >> 16));
-    if (pad < 2) out.push_back(static_cast<char>((v >> 8) & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(v & 0xff));
-  }
-  return out;
-}
-
 void PutU(std::string* out, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -103,16 +57,14 @@ std::string AwsTime(int64_t ms) {
 Status Invalid() { return Status::InvalidArgument("Invalid ShardIterator."); }
 
 Status WriteKeyFile(const std::string& path, const std::string& key) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("open " + tmp, errno);
-  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return Status::FromErrno("write " + tmp, err);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno("rename " + tmp, errno);
-  return Status::Ok();
+  // Mode 0600 (FORMAT.md). The directory is not fsynced: a key lost in a
+  // crash is replaced at the next open, which only invalidates iterators
+  // handed out before it.
+  AtomicWriteOptions write;
+  write.temp_suffix = ".tmp";
+  write.mode = 0600;
+  write.sync_directory = false;
+  return WriteFileAtomically(path, key, write);
 }
 
 }  // namespace
@@ -158,14 +110,14 @@ std::string IteratorCodec::Encode(const IteratorToken& t) const {
   body.push_back(static_cast<char>(name_len));
   body.append(t.stream_name, 0, name_len);
   body += Tag(key_, body);
-  return Base64(body);
+  return base64::Encode(body);
 }
 
 Result<IteratorToken> IteratorCodec::Decode(std::string_view token, int64_t now_ms,
                                             int64_t ttl_ms) const {
   constexpr size_t kFixed = 1 + 8 + 4 + 8 + 8 + 1;
   if (token.size() > 512) return Invalid();
-  auto raw = Unbase64(token);
+  auto raw = base64::Decode(token);
   if (!raw || raw->size() < kFixed + kTagBytes || (*raw)[0] != static_cast<char>(kVersion)) {
     return Invalid();
   }

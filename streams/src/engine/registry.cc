@@ -3,16 +3,13 @@
 // text so that a torn or edited file is detected rather than believed.
 #include "registry.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <sstream>
 
 #include "osprey/base/crc32c.h"
+#include "osprey/base/file_util.h"
 
 namespace osprey::streams::engine {
 
@@ -246,59 +243,19 @@ Result<RegistryMeta> ParseRegistry(const std::string& text) {
 
 Status SaveRegistry(const std::string& path, const RegistryMeta& meta) {
   const std::string text = SerializeRegistry(meta);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("open " + tmp, errno);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("write " + tmp, err);
-    }
-    done += static_cast<size_t>(w);
-  }
-  if (::fsync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Status::FromErrno("fsync " + tmp, err);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno("rename " + tmp, errno);
-  // The rename is durable only once the directory is synced.
-  std::string dir = path.substr(0, path.find_last_of('/'));
-  if (dir.empty()) dir = "/";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::FromErrno("open " + dir, errno);
-  int rc = ::fsync(dfd);
-  int err = errno;
-  ::close(dfd);
-  return rc == 0 ? Status::Ok() : Status::FromErrno("fsync " + dir, err);
+  // FORMAT.md: through `registry.tmp`, fsync, rename, fsync of the root.
+  AtomicWriteOptions write;
+  write.temp_suffix = ".tmp";
+  return WriteFileAtomically(path, text, write);
 }
 
 Result<RegistryMeta> LoadRegistry(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return RegistryMeta();
-    return Status::FromErrno("open " + path, errno);
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == Status::Code::kNotFound) return RegistryMeta();
+    return text.status();
   }
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("read " + path, err);
-    }
-    if (r == 0) break;
-    text.append(buf, static_cast<size_t>(r));
-  }
-  ::close(fd);
-  auto meta = ParseRegistry(text);
+  auto meta = ParseRegistry(*text);
   if (!meta.ok()) return meta.status().WithContext(path);
   return meta;
 }
