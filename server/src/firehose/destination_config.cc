@@ -1,3 +1,4 @@
+#include "firehose/firehose_common.h"
 #include "firehose/destination_config.h"
 
 #include <regex>
@@ -123,13 +124,7 @@ Value S3Description(const Value& config, bool extended) {
   for (std::string_view key : kOrder) {
     const Value* member = config.Find(key);
     if (key == "BufferingHints") {
-      int64_t size = 5, interval = 300;
-      if (member != nullptr && member->type() == Value::Type::kMap) {
-        if (const Value* s = member->Find("SizeInMBs"); s && s->type() == Value::Type::kInt) size = s->as_int();
-        if (const Value* i = member->Find("IntervalInSeconds"); i && i->type() == Value::Type::kInt) interval = i->as_int();
-      }
-      out.emplace_back(key, Value::MakeMap({{"SizeInMBs", Value::Int(size)},
-                                            {"IntervalInSeconds", Value::Int(interval)}}));
+      out.emplace_back(key, BufferingHintsDescription(member));
       continue;
     }
     if (member != nullptr && !member->is_null()) {

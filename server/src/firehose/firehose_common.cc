@@ -98,4 +98,17 @@ void WriteValue(const Value& value, Output* out) {
   }
 }
 
+Value BufferingHintsDescription(const Value* given) {
+  int64_t size = 5, interval = 300;
+  if (given != nullptr && given->type() == Value::Type::kMap) {
+    if (const Value* s = given->Find("SizeInMBs"); s && s->type() == Value::Type::kInt) {
+      size = s->as_int();
+    }
+    if (const Value* i = given->Find("IntervalInSeconds"); i && i->type() == Value::Type::kInt) {
+      interval = i->as_int();
+    }
+  }
+  return Value::MakeMap({{"SizeInMBs", Value::Int(size)}, {"IntervalInSeconds", Value::Int(interval)}});
+}
+
 }  // namespace osprey::server::firehose

@@ -44,6 +44,10 @@ void ValidateStreamName(Validation* v, const std::optional<std::string>& name,
                         std::string_view path = "DeliveryStreamName");
 bool IsStreamName(std::string_view s);
 
+// A destination's BufferingHints as Describe shows them: the given
+// SizeInMBs and IntervalInSeconds, each defaulting (5 MB, 300 s).
+Value BufferingHintsDescription(const Value* given);
+
 // Writes a Value tree (destination descriptions) through the codec writer.
 void WriteValue(const Value& value, Output* out);
 

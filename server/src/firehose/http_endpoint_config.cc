@@ -1,3 +1,4 @@
+#include "firehose/firehose_common.h"
 #include "firehose/http_endpoint_config.h"
 
 #include "firehose/destination_config.h"
@@ -93,13 +94,7 @@ Value HttpEndpointDocument(const Value& config) {
   for (std::string_view key : kOrder) {
     const Value* member = config.Find(key);
     if (key == "BufferingHints") {
-      int64_t size = 5, interval = 300;
-      if (member != nullptr && member->type() == Value::Type::kMap) {
-        if (const Value* s = member->Find("SizeInMBs"); s && s->type() == Value::Type::kInt) size = s->as_int();
-        if (const Value* i = member->Find("IntervalInSeconds"); i && i->type() == Value::Type::kInt) interval = i->as_int();
-      }
-      out.emplace_back(key, Value::MakeMap({{"SizeInMBs", Value::Int(size)},
-                                            {"IntervalInSeconds", Value::Int(interval)}}));
+      out.emplace_back(key, BufferingHintsDescription(member));
     } else if (member != nullptr && !member->is_null()) {
       out.emplace_back(key, *member);
     } else if (key == "CloudWatchLoggingOptions") {

@@ -40,52 +40,48 @@ std::string LowerFirst(std::string_view path) {
   return out;
 }
 
-class JsonOutput : public Output {
+// The forwarding both codecs share; each adds its own blob and timestamp
+// rules.
+template <typename Writer>
+class WriterOutput : public Output {
  public:
-  explicit JsonOutput(std::string* out) : w_(out) {}
+  explicit WriterOutput(std::string* out) : w_(out) {}
   Output& BeginObject() override { w_.BeginObject(); return *this; }
   Output& EndObject() override { w_.EndObject(); return *this; }
   Output& BeginArray() override { w_.BeginArray(); return *this; }
   Output& EndArray() override { w_.EndArray(); return *this; }
   Output& Key(std::string_view k) override { w_.Key(k); return *this; }
   Output& String(std::string_view s) override { w_.String(s); return *this; }
+  Output& Int64(int64_t v) override { w_.Int64(v); return *this; }
+  Output& Double(double v) override { w_.Double(v); return *this; }
+  Output& Bool(bool v) override { w_.Bool(v); return *this; }
+  Output& Null() override { w_.Null(); return *this; }
+
+ protected:
+  Writer w_;
+};
+
+class JsonOutput : public WriterOutput<JsonWriter> {
+ public:
+  using WriterOutput::WriterOutput;
   Output& Blob(std::string_view b) override {
     std::string encoded;
     base64::AppendEncoded(b, &encoded);
     w_.String(encoded);
     return *this;
   }
-  Output& Int64(int64_t v) override { w_.Int64(v); return *this; }
-  Output& Double(double v) override { w_.Double(v); return *this; }
-  Output& Bool(bool v) override { w_.Bool(v); return *this; }
-  Output& Null() override { w_.Null(); return *this; }
+  // Epoch seconds with the millisecond fraction.
   Output& TimestampMs(int64_t ms) override {
     w_.Double(static_cast<double>(ms) / 1000.0);
     return *this;
   }
-
- private:
-  JsonWriter w_;
 };
 
-class CborOutput : public Output {
+class CborOutput : public WriterOutput<CborWriter> {
  public:
-  explicit CborOutput(std::string* out) : w_(out) {}
-  Output& BeginObject() override { w_.BeginObject(); return *this; }
-  Output& EndObject() override { w_.EndObject(); return *this; }
-  Output& BeginArray() override { w_.BeginArray(); return *this; }
-  Output& EndArray() override { w_.EndArray(); return *this; }
-  Output& Key(std::string_view k) override { w_.Key(k); return *this; }
-  Output& String(std::string_view s) override { w_.String(s); return *this; }
+  using WriterOutput::WriterOutput;
   Output& Blob(std::string_view b) override { w_.Bytes(b); return *this; }
-  Output& Int64(int64_t v) override { w_.Int64(v); return *this; }
-  Output& Double(double v) override { w_.Double(v); return *this; }
-  Output& Bool(bool v) override { w_.Bool(v); return *this; }
-  Output& Null() override { w_.Null(); return *this; }
   Output& TimestampMs(int64_t ms) override { w_.TimestampMs(ms); return *this; }
-
- private:
-  CborWriter w_;
 };
 
 }  // namespace
