@@ -126,10 +126,17 @@ class Producer : public std::enable_shared_from_this<Producer> {
     for (auto& c : payload_) c = static_cast<char>(rng_());
   }
 
-  void Start(const tcp::resolver::results_type& endpoints) {
-    asio::async_connect(socket_, endpoints, [self = shared_from_this()](auto ec, auto&&) {
-      if (ec) return self->Fail("connect: " + ec.message());
-      self->SendHead();
+  // Connects after `delay`: cameras are not synchronised, so producers
+  // start spread over one fragment duration (otherwise every stream would
+  // complete its fragments in the same millisecond, which no deployment
+  // sees).
+  void Start(const tcp::resolver::results_type& endpoints, std::chrono::microseconds delay) {
+    timer_.expires_after(delay);
+    timer_.async_wait([self = shared_from_this(), endpoints](auto) {
+      asio::async_connect(self->socket_, endpoints, [self](auto ec, auto&&) {
+        if (ec) return self->Fail("connect: " + ec.message());
+        self->SendHead();
+      });
     });
   }
 
@@ -407,8 +414,9 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   auto stop_at = t0 + std::chrono::milliseconds(static_cast<int64_t>(o.seconds * 1000));
   for (int i = 0; i < o.streams; ++i) {
-    std::make_shared<Producer>(io, o, o.prefix + std::to_string(i), &totals, stop_at)
-        ->Start(endpoints);
+    auto delay = std::chrono::microseconds(int64_t{o.fragment_ms} * 1000 * i / o.streams);
+    std::make_shared<Producer>(io, o, o.prefix + std::to_string(i), &totals, stop_at + delay)
+        ->Start(endpoints, delay);
   }
   io.run();
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
