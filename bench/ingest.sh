@@ -42,27 +42,18 @@ done
 
 WORK=$(mktemp -d /tmp/osprey-ingest.XXXXXX)
 [[ -n $DATA ]] || DATA="$WORK/data"
-SERVER_PID=""
-cleanup() {
-  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+source "$ROOT/bench/support/processes.sh"
+die() { echo "ingest: $*" >&2; exit 1; }
 
 ulimit -n 65536 2>/dev/null || ulimit -n 4096
-mkdir -p "$DATA"
 AK=AKIDINGESTBENCH00001
 SK=ingestbenchsecretingestbenchsecret000001
-printf '[[keys]]\naccess_key_id = "%s"\nsecret_access_key = "%s"\n' "$AK" "$SK" >"$DATA/credentials.toml"
-chmod 600 "$DATA/credentials.toml"
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$SERVER" --listen "127.0.0.1:$PORT" --data-dir "$DATA" --log-level warn >"$WORK/server.log" 2>&1 &
+write_credentials "$DATA" "$AK" "$SK"
+PORT=$(free_port)
+"$SERVER" --listen "127.0.0.1:$PORT" --data-dir "$DATA" --log-level warn >"$WORK/osprey.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+PIDS+=("$SERVER_PID")
+wait_port "$PORT" "$SERVER_PID" osprey
 
 TICKS=$(getconf CLK_TCK)
 cpu_seconds() { awk -v t="$TICKS" '{print ($14 + $15) / t}' "/proc/$SERVER_PID/stat"; }

@@ -46,33 +46,14 @@ if [[ $PEER == 1 ]]; then
 fi
 
 WORK=$(mktemp -d /tmp/osprey-kinesis.XXXXXX)
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+source "$ROOT/bench/support/processes.sh"
 ulimit -n 65536 2>/dev/null || ulimit -n 4096
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {  # PORT PID NAME
-  for _ in $(seq 100); do
-    kill -0 "$2" 2>/dev/null || { tail -n 20 "$WORK/$3.log" >&2; die "$3 exited during start-up"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  die "$3 did not listen on 127.0.0.1:$1 within 10 s"
-}
+
 
 LOAD_AT_START=$(cut -d' ' -f1 /proc/loadavg)
 AK=AKIDKINESISBENCH0001
 SK=kinesisbenchsecretkinesisbenchsecret0001
-mkdir -p "$WORK/data"
-printf '[[keys]]\naccess_key_id = "%s"\nsecret_access_key = "%s"\n' "$AK" "$SK" >"$WORK/data/credentials.toml"
-chmod 600 "$WORK/data/credentials.toml"
+write_credentials "$WORK/data" "$AK" "$SK"
 
 # ---- osprey-server ----------------------------------------------------------------
 OPORT=$(free_port)
