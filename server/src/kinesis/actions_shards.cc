@@ -91,7 +91,9 @@ void ListShards(const Call& c) {
   if (!v.ok()) return c.Fail(v.ToStatus());
   std::string stream;
   Filter filter;
-  std::optional<uint32_t> after;
+  // Shards with an index up to this one are skipped; -1 lists from the
+  // first (an unparseable ExclusiveStartShardId sorts before every id).
+  std::optional<int64_t> after;
   if (*token) {
     if (*name || *arn || *start || *created) {
       return c.Fail(Status::InvalidArgument("NextToken and StreamName cannot be provided together."));
@@ -114,8 +116,8 @@ void ListShards(const Call& c) {
     if (!f.ok()) return c.Fail(f.status());
     filter = *f;
     if (*start) {
-      after = streams::ParseShardId(**start);
-      if (!after) after = 0;  // junk sorts before every shard id
+      std::optional<uint32_t> index = streams::ParseShardId(**start);
+      after = index ? static_cast<int64_t>(*index) : -1;
     }
   }
   auto shards = c.ctx->engine->ListShards(stream, filter);
@@ -128,9 +130,7 @@ void ListShards(const Call& c) {
   bool more = false;
   uint32_t last = 0;
   for (const auto& shard : *shards) {
-    if (after && shard.index <= *after && !(*start && !*token && !streams::ParseShardId(**start))) {
-      continue;
-    }
+    if (after && static_cast<int64_t>(shard.index) <= *after) continue;
     if (n == limit) {
       more = true;
       break;
