@@ -87,7 +87,6 @@ def run_round(server, rng, persisted):
             persisted.setdefault(parts[1], {})[parts[2]] = parts[3]
 
 
-@pytest.mark.skipif(not os.path.exists(LOAD_BIN), reason="ingest_load not built")
 def test_acknowledged_fragments_survive_kill_9(tmp_path):
     rng = random.Random(int(os.environ.get("OSPREY_TEST_SEED", "4242")))
     data = tmp_path / "data"
