@@ -22,7 +22,7 @@ PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg mkvtoolnix
-  libopencv-dev opencv-data libwebsockets-dev
+  libopencv-dev opencv-data opencv-doc libwebsockets-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
@@ -31,8 +31,8 @@ PACKAGES=(
 # Test peers and clients from npm, installed under /opt/osprey/node (not on
 # PATH): s3rver, the S3-compatible server firehose_s3_store_test delivers
 # to; @aws-sdk/client-kinesis, the JavaScript SDK the Kinesis integration
-# test drives; kinesalite, the peer of the data-stream benchmark. Only when
-# npm is present; without it those tests are skipped.
+# test drives; kinesalite, the peer of the data-stream benchmark. npm comes
+# from Debian (below) unless the machine already has one.
 NODE_PREFIX=/opt/osprey/node
 NODE_TOOLS=(s3rver@3.7.1 @aws-sdk/client-kinesis@3.1143.0 kinesalite@3.3.3)
 install_node_tools() {
@@ -50,6 +50,11 @@ install_node_tools() {
   $SUDO mkdir -p "$NODE_PREFIX"
   $SUDO npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --silent "${NODE_TOOLS[@]}"
 }
+
+# Node.js and npm for the npm tools below and the console's browser tests.
+# A machine that already has npm (nodesource's nodejs bundles it) keeps it:
+# Debian's npm package would conflict with that nodejs.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
