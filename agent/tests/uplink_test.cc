@@ -12,7 +12,7 @@
 
 #include "fake_kvs_server.h"
 #include "osprey/fragments/mkv_writer.h"
-#include "uplink/http_client.h"
+#include "osprey/client/http_client.h"
 
 namespace osprey::agent {
 namespace {
@@ -42,17 +42,17 @@ TEST(UploadAckTest, ParsesEachKind) {
 }
 
 TEST(ParseEndpointTest, AcceptsHttpHostPort) {
-  auto u = uplink::ParseEndpoint("http://127.0.0.1:8080");
+  auto u = client::ParseEndpoint("http://127.0.0.1:8080");
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->host, "127.0.0.1");
   EXPECT_EQ(u->port, 8080);
-  auto d = uplink::ParseEndpoint("http://osprey.local/");
+  auto d = client::ParseEndpoint("http://osprey.local/");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->host, "osprey.local");
   EXPECT_EQ(d->port, 80);
   for (const char* bad : {"https://x", "x:80", "http://", "http://h:0", "http://h:99999",
                           "http://h/path"}) {
-    EXPECT_EQ(uplink::ParseEndpoint(bad).status().code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_EQ(client::ParseEndpoint(bad).status().code(), Status::Code::kInvalidArgument) << bad;
   }
 }
 

@@ -8,12 +8,12 @@
 #include "osprey/agent/uplink.h"
 #include "osprey/base/logging.h"
 #include "osprey/fragments/mkv_writer.h"
-#include "uplink/http_client.h"
+#include "osprey/client/http_client.h"
 
 namespace osprey::agent {
 namespace {
 
-using uplink::HttpConnection;
+using client::HttpConnection;
 
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
@@ -64,13 +64,13 @@ class HttpPutMediaSession final : public MediaSession {
 
 class HttpPutMediaTransport final : public MediaTransport {
  public:
-  HttpPutMediaTransport(HttpTransportOptions options, uplink::Url url)
+  HttpPutMediaTransport(HttpTransportOptions options, client::Url url)
       : options_(std::move(options)), url_(std::move(url)) {}
 
   Status EnsureStream() override {
     const std::string name_body = "{\"StreamName\":" + JsonString(options_.stream_name) + "}";
     for (int attempt = 0; attempt < 50; ++attempt) {
-      OSPREY_ASSIGN_OR_RETURN(uplink::JsonResponse r, Post("/describeStream", name_body));
+      OSPREY_ASSIGN_OR_RETURN(client::JsonResponse r, Post("/describeStream", name_body));
       if (r.status == 200) {
         if (r.body.find("\"ACTIVE\"") != std::string::npos) return Status::Ok();
         if (r.body.find("\"DELETING\"") != std::string::npos) {
@@ -86,7 +86,7 @@ class HttpPutMediaTransport final : public MediaTransport {
                            JsonString(options_.media_type) +
                            ",\"DataRetentionInHours\":" + std::to_string(options_.retention_hours) +
                            "}";
-        OSPREY_ASSIGN_OR_RETURN(uplink::JsonResponse c, Post("/createStream", body));
+        OSPREY_ASSIGN_OR_RETURN(client::JsonResponse c, Post("/createStream", body));
         if (c.status != 200 && c.error_type != "ResourceInUseException") {
           return Status::Unavailable("CreateStream: HTTP " + std::to_string(c.status) + " " +
                                      c.error_type + " " + c.body.substr(0, 200));
@@ -108,7 +108,7 @@ class HttpPutMediaTransport final : public MediaTransport {
                                                                options_.ack_timeout));
     // Signed headers as the KVS producer's (appendix A); connection and
     // transfer-encoding are sent but, as SignRequest decides, not signed.
-    uplink::HeaderList headers = {
+    client::HeaderList headers = {
         {"host", url_.host},
         {"user-agent", "osprey-agent/1.0"},
         {"x-amzn-stream-name", options_.stream_name},
@@ -116,17 +116,17 @@ class HttpPutMediaTransport final : public MediaTransport {
         {"x-amzn-producer-start-timestamp", fragments::FormatEpochSeconds(producer_start_ms)},
         {"x-amzn-fragment-acknowledgment-required", "1"},
     };
-    uplink::HeaderList unsigned_headers = {{"content-type", "application/json"},
+    client::HeaderList unsigned_headers = {{"content-type", "application/json"},
                                            {"transfer-encoding", "chunked"},
                                            {"connection", "keep-alive"}};
     OSPREY_ASSIGN_OR_RETURN(
         std::string head,
-        uplink::SignedRequestHead("POST", "/putMedia", headers, unsigned_headers,
+        client::SignedRequestHead("POST", "/putMedia", headers, unsigned_headers,
                                   auth::kEmptyPayloadSha256, options_.credentials, options_.region));
     OSPREY_RETURN_IF_ERROR(conn->SendAll(head));
     // The server answers 200 at once after checking the headers, before any
     // body byte (video-ingest.md), so the status can be read right away.
-    OSPREY_ASSIGN_OR_RETURN(uplink::ResponseHead response, conn->ReadResponseHead());
+    OSPREY_ASSIGN_OR_RETURN(client::ResponseHead response, conn->ReadResponseHead());
     if (response.status != 200) {
       Result<std::string> body = conn->ReadBody(response);
       std::string detail = "PutMedia: HTTP " + std::to_string(response.status) + " " +
@@ -141,19 +141,19 @@ class HttpPutMediaTransport final : public MediaTransport {
   }
 
  private:
-  Result<uplink::JsonResponse> Post(std::string_view path, std::string_view body) {
-    return uplink::PostJson(url_, path, body, options_.credentials, options_.region,
+  Result<client::JsonResponse> Post(std::string_view path, std::string_view body) {
+    return client::PostJson(url_, client::KvsCall(path), body, options_.credentials, options_.region,
                             options_.connect_timeout);
   }
 
   const HttpTransportOptions options_;
-  const uplink::Url url_;
+  const client::Url url_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<MediaTransport>> MakeHttpPutMediaTransport(HttpTransportOptions options) {
-  OSPREY_ASSIGN_OR_RETURN(uplink::Url url, uplink::ParseEndpoint(options.endpoint));
+  OSPREY_ASSIGN_OR_RETURN(client::Url url, client::ParseEndpoint(options.endpoint));
   if (options.stream_name.empty()) return Status::InvalidArgument("stream name is empty");
   return std::unique_ptr<MediaTransport>(
       std::make_unique<HttpPutMediaTransport>(std::move(options), std::move(url)));

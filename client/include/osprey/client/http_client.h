@@ -1,7 +1,8 @@
-// A minimal blocking HTTP/1.1 client on POSIX sockets, enough for the
-// agent's control-plane calls and for PutMedia's open-ended chunked request
-// with a streamed chunked response. Plain http:// only (TLS: terminate in a
-// local proxy; the WebSocket/libwebsockets uplink will bring TLS).
+// A minimal blocking HTTP/1.1 client on POSIX sockets for Osprey's own
+// clients (osprey-agent, osprey-ml, the osprey CLI): SigV4-signed JSON calls
+// to the KVS, Kinesis and Firehose APIs, PutMedia's open-ended chunked
+// request with a streamed chunked response, and GetMedia's endless chunked
+// response. Plain http:// only (TLS: terminate in a local proxy for now).
 //
 // Thread safety: one HttpConnection may be written by one thread and read by
 // another at the same time (PutMedia sends the body while reading acks);
@@ -19,7 +20,7 @@
 #include "osprey/auth/sigv4.h"
 #include "osprey/base/result.h"
 
-namespace osprey::agent::uplink {
+namespace osprey::client {
 
 struct Url {
   std::string host;
@@ -39,13 +40,15 @@ struct ResponseHead {
   std::string Header(std::string_view name) const;  // case-insensitive; "" when absent
 };
 
-// The request line and headers of a SigV4-signed request. `headers` are
-// signed (host first, as the KVS producer does); `unsigned_headers` are sent
-// but not signed (content-type, content-length).
+// The request line and headers of a SigV4-signed request for `service`
+// ("kinesisvideo", "kinesis", "firehose"). `headers` are signed (host first,
+// as the KVS producer does); `unsigned_headers` are sent but not signed
+// (content-type, content-length).
 Result<std::string> SignedRequestHead(std::string_view method, std::string_view path,
                                       const HeaderList& headers, const HeaderList& unsigned_headers,
                                       std::string_view payload_hash,
-                                      const auth::Credentials& credentials, std::string_view region);
+                                      const auth::Credentials& credentials, std::string_view region,
+                                      std::string_view service = "kinesisvideo");
 
 class HttpConnection {
  public:
@@ -79,15 +82,31 @@ class HttpConnection {
   std::string buf_;  // read side only
 };
 
+// What distinguishes the APIs' JSON calls: KVS addresses operations by path
+// with application/json; Kinesis and Firehose POST to "/" with an
+// X-Amz-Target and application/x-amz-json-1.1.
+struct JsonCall {
+  std::string path = "/";
+  std::string target;  // X-Amz-Target ("Kinesis_20131202.PutRecords"), "" for KVS
+  std::string service = "kinesisvideo";
+  std::string content_type = "application/json";
+};
+// KVS control-plane call: POST `path`, application/json, service kinesisvideo.
+JsonCall KvsCall(std::string_view path);
+// Kinesis Data Streams ("Kinesis_20131202.<op>") and Firehose
+// ("Firehose_20150804.<op>") calls.
+JsonCall KinesisCall(std::string_view operation);
+JsonCall FirehoseCall(std::string_view operation);
+
 // One request with a JSON body on its own connection (Connection: close),
-// signed like the KVS producer's control-plane calls.
+// signed as the AWS SDKs sign it (host, x-amz-date and X-Amz-Target signed).
 struct JsonResponse {
   int status = 0;
   std::string body;
   std::string error_type;  // x-amzn-ErrorType without any ":..." suffix
 };
-Result<JsonResponse> PostJson(const Url& url, std::string_view path, std::string_view body,
+Result<JsonResponse> PostJson(const Url& url, const JsonCall& call, std::string_view body,
                               const auth::Credentials& credentials, std::string_view region,
                               std::chrono::milliseconds timeout);
 
-}  // namespace osprey::agent::uplink
+}  // namespace osprey::client

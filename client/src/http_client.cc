@@ -1,4 +1,4 @@
-#include "uplink/http_client.h"
+#include "osprey/client/http_client.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace osprey::agent::uplink {
+namespace osprey::client {
 namespace {
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -75,11 +75,11 @@ Result<std::string> SignedRequestHead(std::string_view method, std::string_view 
                                       const HeaderList& headers, const HeaderList& unsigned_headers,
                                       std::string_view payload_hash,
                                       const auth::Credentials& credentials,
-                                      std::string_view region) {
+                                      std::string_view region, std::string_view service) {
   std::vector<auth::HeaderField> fields;
   for (const auto& [k, v] : headers) fields.push_back({k, v});
   auth::RequestView view{method, path, fields};
-  auth::SigningOptions options{std::string(region), "kinesisvideo",
+  auth::SigningOptions options{std::string(region), std::string(service),
                                std::chrono::system_clock::now()};
   OSPREY_ASSIGN_OR_RETURN(auth::SignedRequest signed_request,
                           auth::SignRequest(view, payload_hash, credentials, options));
@@ -270,19 +270,37 @@ Result<std::string> HttpConnection::ReadBody(const ResponseHead& head) {
   return body;
 }
 
-Result<JsonResponse> PostJson(const Url& url, std::string_view path, std::string_view body,
+JsonCall KvsCall(std::string_view path) {
+  JsonCall call;
+  call.path = std::string(path);
+  return call;
+}
+
+JsonCall KinesisCall(std::string_view operation) {
+  return JsonCall{"/", "Kinesis_20131202." + std::string(operation), "kinesis",
+                  "application/x-amz-json-1.1"};
+}
+
+JsonCall FirehoseCall(std::string_view operation) {
+  return JsonCall{"/", "Firehose_20150804." + std::string(operation), "firehose",
+                  "application/x-amz-json-1.1"};
+}
+
+Result<JsonResponse> PostJson(const Url& url, const JsonCall& call, std::string_view body,
                               const auth::Credentials& credentials, std::string_view region,
                               std::chrono::milliseconds timeout) {
   OSPREY_ASSIGN_OR_RETURN(auto conn, HttpConnection::Connect(url, timeout, timeout));
-  // As the KVS producer: host (without the port), user-agent and x-amz-date
-  // signed; content-type and content-length not.
-  HeaderList headers = {{"host", url.host}, {"user-agent", "osprey-agent/1.0"}};
-  HeaderList unsigned_headers = {{"content-type", "application/json"},
+  // As the AWS clients: host (without the port), user-agent, x-amz-date and
+  // the target signed; content-type and content-length not.
+  HeaderList headers = {{"host", url.host}, {"user-agent", "osprey/1.0"}};
+  if (!call.target.empty()) headers.push_back({"x-amz-target", call.target});
+  HeaderList unsigned_headers = {{"content-type", call.content_type},
                                  {"content-length", std::to_string(body.size())},
                                  {"connection", "close"}};
   OSPREY_ASSIGN_OR_RETURN(std::string head,
-                          SignedRequestHead("POST", path, headers, unsigned_headers,
-                                            auth::Sha256Hex(body), credentials, region));
+                          SignedRequestHead("POST", call.path, headers, unsigned_headers,
+                                            auth::Sha256Hex(body), credentials, region,
+                                            call.service));
   OSPREY_RETURN_IF_ERROR(conn->SendAll(head));
   OSPREY_RETURN_IF_ERROR(conn->SendAll(body));
   OSPREY_ASSIGN_OR_RETURN(ResponseHead response, conn->ReadResponseHead());
@@ -294,4 +312,4 @@ Result<JsonResponse> PostJson(const Url& url, std::string_view path, std::string
   return out;
 }
 
-}  // namespace osprey::agent::uplink
+}  // namespace osprey::client
