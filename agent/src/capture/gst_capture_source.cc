@@ -1,5 +1,6 @@
 // CaptureSource on GStreamer: a gst-launch pipeline ending in an appsink
-// (pipeline_description.cc), a bus thread for EOS, errors and looping.
+// (pipeline_description.cc), a bus thread for EOS, errors and looping. Files
+// are probed first (file_probe.cc) to choose pass-through or re-encoding.
 //
 // Threading: appsink's new-sample callback runs on the pipeline's streaming
 // thread; the bus thread reports the end. Both call the CaptureSink under
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "file_probe.h"
 #include "osprey/agent/capture_source.h"
 #include "osprey/base/logging.h"
 
@@ -20,14 +22,19 @@ namespace {
 
 std::once_flag gst_once;
 
+void InitGstOnce() {
+  std::call_once(gst_once, [] { gst_init(nullptr, nullptr); });
+}
+
 class GstCaptureSource final : public CaptureSource {
  public:
-  explicit GstCaptureSource(CaptureOptions options) : options_(std::move(options)) {}
+  GstCaptureSource(CaptureOptions options, FileVideoInfo file)
+      : options_(std::move(options)), file_(file) {}
   ~GstCaptureSource() override { Stop(); }
 
   Status Start(CaptureSink* sink) override {
-    std::call_once(gst_once, [] { gst_init(nullptr, nullptr); });
-    const std::string description = BuildPipelineDescription(options_);
+    InitGstOnce();
+    const std::string description = BuildPipelineDescription(options_, file_);
     GError* error = nullptr;
     pipeline_ = gst_parse_launch(description.c_str(), &error);
     if (error != nullptr) {
@@ -182,6 +189,7 @@ class GstCaptureSource final : public CaptureSource {
   }
 
   const CaptureOptions options_;
+  const FileVideoInfo file_;  // what ProbeFile found (files only)
   GstElement* pipeline_ = nullptr;
   std::thread bus_thread_;
   std::atomic<bool> stopping_{false};
@@ -198,7 +206,12 @@ Result<std::unique_ptr<CaptureSource>> OpenGstCaptureSource(const CaptureOptions
   if (options.kind != SourceKind::kTestPattern && options.location.empty()) {
     return Status::InvalidArgument("capture source needs a location");
   }
-  return std::unique_ptr<CaptureSource>(std::make_unique<GstCaptureSource>(options));
+  InitGstOnce();
+  FileVideoInfo file;
+  if (options.kind == SourceKind::kFile) {
+    OSPREY_ASSIGN_OR_RETURN(file, ProbeFile(options.location));
+  }
+  return std::unique_ptr<CaptureSource>(std::make_unique<GstCaptureSource>(options, file));
 }
 
 }  // namespace osprey::agent

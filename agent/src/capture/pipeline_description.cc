@@ -1,6 +1,7 @@
 // The gst-launch descriptions of the capture pipelines and the --source
 // parser. Pure string code, no GStreamer calls.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "osprey/agent/capture_source.h"
@@ -20,13 +21,19 @@ std::string Quote(const std::string& v) {
 
 // x264 with one IDR per fragment: key-int-max = fps * fragment seconds and
 // scenecut off (appendix B: scene cuts add IDRs and short fragments); no
-// B-frames, so decode order equals presentation order.
-std::string Encoder(const CaptureOptions& o) {
-  uint32_t key_int = std::max<uint32_t>(1, o.fps * o.fragment_ms / 1000);
+// B-frames, so decode order equals presentation order. Rounded up: the
+// Fragmenter cuts at the first IDR at or after the target (less half a
+// frame), so a GOP a frame short of it would make two-GOP fragments.
+std::string Encoder(const CaptureOptions& o, uint64_t fps_num, uint64_t fps_den) {
+  const uint64_t num = fps_num * o.fragment_ms;
+  const uint64_t den = fps_den * 1000;
+  const uint64_t key_int = std::max<uint64_t>(1, (num + den - 1) / den);
   return "videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=" +
          std::to_string(key_int) + " bitrate=" + std::to_string(o.bitrate_kbps) +
          " option-string=scenecut=0 ! ";
 }
+
+std::string Encoder(const CaptureOptions& o) { return Encoder(o, o.fps, 1); }
 
 std::string RawCaps(const CaptureOptions& o) {
   return "video/x-raw,width=" + std::to_string(o.width) + ",height=" + std::to_string(o.height) +
@@ -65,15 +72,26 @@ Status ParseSource(const std::string& text, CaptureOptions* o) {
   return Status::Ok();
 }
 
-std::string BuildPipelineDescription(const CaptureOptions& o) {
+std::string BuildPipelineDescription(const CaptureOptions& o, const FileVideoInfo& file) {
   std::string d;
   switch (o.kind) {
     case SourceKind::kTestPattern:
       d = "videotestsrc is-live=true pattern=ball ! " + RawCaps(o) + Encoder(o) + kParseTail;
       break;
     case SourceKind::kFile:
-      // parsebin picks the demuxer and parser; the H.264 is passed through.
-      d = "filesrc location=" + Quote(o.location) + " ! parsebin ! " + kParseTail;
+      if (file.h264) {
+        // parsebin picks the demuxer and parser; the H.264 is passed through.
+        d = "filesrc location=" + Quote(o.location) + " ! parsebin ! " + kParseTail;
+      } else {
+        // decodebin picks demuxer and decoder; the picture keeps the file's
+        // size and rate (no caps filter), and the GOP follows the file's
+        // rate so that one IDR still starts each fragment. Other streams
+        // (audio) find nothing to link to and are dropped by the demuxer.
+        const bool rate_known = file.fps_num > 0 && file.fps_den > 0;
+        d = "filesrc location=" + Quote(o.location) + " ! decodebin ! " +
+            Encoder(o, rate_known ? file.fps_num : o.fps, rate_known ? file.fps_den : 1) +
+            kParseTail;
+      }
       break;
     case SourceKind::kRtsp:
       d = "rtspsrc location=" + Quote(o.location) + " latency=200 ! rtph264depay ! " + kParseTail;

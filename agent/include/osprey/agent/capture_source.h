@@ -48,22 +48,31 @@ struct CaptureOptions {
   SourceKind kind = SourceKind::kTestPattern;
   std::string location;  // file path, rtsp:// URL or device; unused for the test pattern
   bool loop = false;     // files: seek back to the start at EOS
-  // Encoder settings (test pattern and V4L2; file and RTSP are passed
-  // through without re-encoding).
+  // Encoder settings (test pattern and V4L2, and files whose video is not
+  // H.264, which keep their own size and frame rate; H.264 files and RTSP
+  // are passed through without re-encoding).
   uint32_t width = 640;
   uint32_t height = 480;
   uint32_t fps = 15;
   uint32_t bitrate_kbps = 1000;
-  uint32_t fragment_ms = 2000;  // key-int-max = fps * fragment_ms / 1000
+  uint32_t fragment_ms = 2000;  // key-int-max = fps * fragment_ms / 1000, rounded up
 };
 
 // Parses the agent's --source syntax: "testsrc", "file:PATH" ("file+loop:PATH"
 // to loop), "rtsp://...", "v4l2:/dev/videoN". InvalidArgument otherwise.
 Status ParseSource(const std::string& text, CaptureOptions* options);
 
+// What a file's video turned out to be. OpenGstCaptureSource probes the file
+// (GstDiscoverer) before building the pipeline; tests fill it in by hand.
+struct FileVideoInfo {
+  bool h264 = false;     // passed through as is; anything else is decoded and re-encoded
+  uint32_t fps_num = 0;  // the file's frame rate from its caps; 0 when unknown
+  uint32_t fps_den = 1;  // (variable rate), then CaptureOptions::fps is used
+};
+
 // The gst-launch description of the pipeline (ends in "appsink name=sink").
-// Pure; exposed for tests and logs.
-std::string BuildPipelineDescription(const CaptureOptions& options);
+// `file` is used for SourceKind::kFile only. Pure; exposed for tests and logs.
+std::string BuildPipelineDescription(const CaptureOptions& options, const FileVideoInfo& file = {});
 
 class CaptureSource {
  public:
@@ -76,7 +85,10 @@ class CaptureSource {
   virtual void Stop() = 0;
 };
 
-// A GStreamer-backed source (gst_init is called once, on first use).
+// A GStreamer-backed source (gst_init is called once, on first use). A file
+// is probed here: InvalidArgument (with the path and the reason) when it
+// cannot be read, is not a media file or has no video stream; Unavailable
+// when no installed plugin decodes its video or the probe times out.
 Result<std::unique_ptr<CaptureSource>> OpenGstCaptureSource(const CaptureOptions& options);
 
 }  // namespace osprey::agent
