@@ -172,6 +172,12 @@ std::string RequestBody(const GetMediaOptions& options) {
   } else {
     w.Key("StreamName").String(options.stream_name);
   }
+  if (!options.fragment_list.empty()) {
+    w.Key("Fragments").BeginArray();
+    for (const std::string& number : options.fragment_list) w.String(number);
+    w.EndArray().EndObject();
+    return out;
+  }
   w.Key("StartSelector").BeginObject();
   w.Key("StartSelectorType").String(options.start.type);
   if (options.start.type == "FRAGMENT_NUMBER") {
@@ -207,7 +213,11 @@ Result<std::unique_ptr<GetMediaReader>> GetMediaReader::Open(const GetMediaOptio
   HeaderList unsigned_headers = {{"content-type", "application/json"},
                                  {"content-length", std::to_string(body.size())}};
   OSPREY_ASSIGN_OR_RETURN(std::string head,
-                          SignedRequestHead("POST", "/getMedia", headers, unsigned_headers,
+                          SignedRequestHead("POST",
+                                            options.fragment_list.empty()
+                                                ? "/getMedia"
+                                                : "/getMediaForFragmentList",
+                                            headers, unsigned_headers,
                                             auth::Sha256Hex(body), options.credentials,
                                             options.region));
   OSPREY_RETURN_IF_ERROR(conn->SendAll(head));

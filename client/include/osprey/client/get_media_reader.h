@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "osprey/auth/sigv4.h"
 #include "osprey/base/result.h"
@@ -53,6 +54,10 @@ struct GetMediaOptions {
   std::string stream_name;  // or
   std::string stream_arn;
   GetMediaStart start;
+  // Non-empty: GetMediaForFragmentList of these fragment numbers instead of
+  // GetMedia (same chunk format; the body ends after the last, and `start`
+  // is ignored).
+  std::vector<std::string> fragment_list;
   auth::Credentials credentials;
   std::string region = "us-east-1";
   std::chrono::milliseconds connect_timeout{5000};

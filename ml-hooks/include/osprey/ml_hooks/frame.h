@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace osprey::ml_hooks {
 
@@ -22,7 +23,8 @@ struct Frame {
   int64_t pts_us = 0;      // presentation time on the producer timeline (epoch µs)
   bool key = false;        // decoded from a sync sample
   std::string fragment_number;  // the fragment it came from ("" when unknown)
-  int64_t server_timestamp_ms = 0;  // that fragment's server (arrival) timestamp
+  int64_t server_timestamp_ms = 0;    // that fragment's server (arrival) timestamp
+  int64_t producer_timestamp_ms = 0;  // that fragment's producer (start) timestamp
 };
 
 struct Box {
@@ -47,5 +49,13 @@ struct Detection {
   std::string detector;  // "motion", "hog", "haar", "dnn"
   std::string model;     // model file name (dnn), cascade name (haar), "" otherwise
 };
+
+// A point and a polygon in normalised coordinates ([0,1] x [0,1] of the
+// frame), for zones and masks: they do not depend on the resolution.
+struct Point {
+  double x = 0;
+  double y = 0;
+};
+using Polygon = std::vector<Point>;
 
 }  // namespace osprey::ml_hooks
