@@ -207,11 +207,7 @@ void StreamWorker::AnalyseLoop() {
   // Stopping: end the open tracks so their end events (and best snapshots)
   // are not lost; they are published without advancing the journal.
   for (const TrackEvent& e : tracker_->Flush()) {
-    EventSource source{stream_.name, analyser_arn_, "", 0, 0};
-    auto best = best_.find(e.track_id);
-    if (best != best_.end()) source = best->second.source;
-    Event event = MakeTrackEvent(source, e, replay_);
-    AddEvent(std::move(event));
+    EndTrack(e, EventSource{stream_.name, analyser_arn_, "", 0, 0});
   }
   if (!pending_records_.empty()) {
     Status s = env_.publisher->Publish(stream_.name, pending_records_);
@@ -274,20 +270,7 @@ void StreamWorker::Analyse(Frame frame) {
       AddEvent(MakeTrackEvent(source, e, replay_));
       continue;
     }
-    last_detection_event_us_.erase(e.track_id);
-    auto best = best_.find(e.track_id);
-    Event event = MakeTrackEvent(best != best_.end() ? best->second.source : source, e, replay_);
-    if (best != best_.end()) {
-      const Best& b = best->second;
-      const std::string key = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, false);
-      const std::string crop = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, true);
-      auto image = AnnotatedJpeg(b.frame, {{b.detection.box, Caption(b.detection, e.track_id), true}});
-      auto cropped = CropJpeg(b.frame, b.detection.box);
-      if (image.ok() && WriteObject(env_.snapshot_dir, key, *image).ok()) event.snapshot_key = key;
-      if (cropped.ok() && WriteObject(env_.snapshot_dir, crop, *cropped).ok()) event.crop_key = crop;
-      best_.erase(best);
-    }
-    AddEvent(std::move(event));
+    EndTrack(e, source);
   }
   for (const IntrusionAlert& a : alerts) {
     Event event = MakeIntrusionEvent(source, a, replay_);
@@ -306,6 +289,25 @@ void StreamWorker::Analyse(Frame frame) {
                                   {"track", a.track_id}, {"event", event.event_id}});
     AddEvent(std::move(event));
   }
+}
+
+void StreamWorker::EndTrack(const TrackEvent& e, const EventSource& fallback) {
+  last_detection_event_us_.erase(e.track_id);
+  auto best = best_.find(e.track_id);
+  // The event describes the best detection, so it carries that frame's
+  // fragment and its snapshot.
+  Event event = MakeTrackEvent(best != best_.end() ? best->second.source : fallback, e, replay_);
+  if (best != best_.end()) {
+    const Best& b = best->second;
+    const std::string key = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, false);
+    const std::string crop = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, true);
+    auto image = AnnotatedJpeg(b.frame, {{b.detection.box, Caption(b.detection, e.track_id), true}});
+    auto cropped = CropJpeg(b.frame, b.detection.box);
+    if (image.ok() && WriteObject(env_.snapshot_dir, key, *image).ok()) event.snapshot_key = key;
+    if (cropped.ok() && WriteObject(env_.snapshot_dir, crop, *cropped).ok()) event.crop_key = crop;
+    best_.erase(best);
+  }
+  AddEvent(std::move(event));
 }
 
 void StreamWorker::KeepBest(const Frame& frame, const TrackedDetection& d) {

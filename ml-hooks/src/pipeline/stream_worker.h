@@ -80,6 +80,9 @@ class StreamWorker {
   void FinishFragment(const FragmentEnd& end);
   void AddEvent(Event event);
   void KeepBest(const Frame& frame, const TrackedDetection& d);
+  // A track's end event with its best snapshot; `fallback` names the
+  // fragment when no best frame was kept.
+  void EndTrack(const TrackEvent& e, const EventSource& fallback);
   void ResolveArn();
 
   const StreamConfig stream_;
