@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.parse
 
 import boto3
 import botocore.config
@@ -315,3 +316,25 @@ def test_dataset_export_errors_are_one_line_with_meaningful_exit_codes(run):
     wrong = aws_env("AKIAWRONGWRONGWRONG0", "x" * 40)
     denied = export(run, "yolo", out, env=wrong)
     assert denied.returncode == 1 and "Exception" in denied.stderr, denied.stderr
+
+
+def test_an_event_replays_through_hls(run):
+    """The event's replay object is a ready GetHLSStreamingSessionURL body."""
+    import urllib.request
+    alert = next(e for e in run.events if e["event_type"] == "intrusion")
+    replay = alert["replay"]
+    ak, sk = run.server.credentials()
+    am = boto3.client("kinesis-video-archived-media", endpoint_url=run.server.endpoint,
+                      region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
+    url = am.get_hls_streaming_session_url(
+        StreamName=replay["StreamName"], PlaybackMode=replay["PlaybackMode"],
+        HLSFragmentSelector=replay["HLSFragmentSelector"])["HLSStreamingSessionURL"]
+    master = urllib.request.urlopen(url, timeout=10).read().decode()
+    assert "#EXT-X-STREAM-INF" in master and "RESOLUTION=768x576" in master
+    media_uri = next(l for l in master.splitlines() if l and not l.startswith("#"))
+    media = urllib.request.urlopen(urllib.parse.urljoin(url, media_uri), timeout=10).read().decode()
+    segments = [l for l in media.splitlines() if l and not l.startswith("#")]
+    # The window is dwell start - 5 s .. alert + 5 s: about 10 one-second
+    # fragments or more.
+    assert len(segments) >= 8, media
+    assert "#EXT-X-ENDLIST" in media
