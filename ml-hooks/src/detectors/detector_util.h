@@ -37,6 +37,34 @@ Status FromCvException(const cv::Exception& e, const std::string& what);
 Status CheckReadable(const std::string& path, const std::string& what);
 
 // Factories of each kind; config is already checked for the common fields.
+// The outer layer every OpenCV detector shares: the frame is checked and
+// wrapped (no copy), and an OpenCV exception becomes Internal naming `what`,
+// so a detector body only ever sees a valid image.
+class CvDetector : public Detector {
+ public:
+  CvDetector(const DetectorConfig& config, std::string what)
+      : config_(config), what_(std::move(what)) {}
+
+  const DetectorConfig& config() const final { return config_; }
+
+  Result<std::vector<Detection>> Detect(const Frame& frame) final {
+    OSPREY_ASSIGN_OR_RETURN(cv::Mat image, WrapFrame(frame));
+    try {
+      return DetectIn(image);
+    } catch (const cv::Exception& e) {
+      return FromCvException(e, what_);
+    }
+  }
+
+ protected:
+  virtual Result<std::vector<Detection>> DetectIn(const cv::Mat& image) = 0;
+
+  const DetectorConfig config_;
+
+ private:
+  const std::string what_;
+};
+
 Result<std::unique_ptr<Detector>> MakeMotionDetector(const DetectorConfig& config);
 Result<std::unique_ptr<Detector>> MakePeopleDetector(const DetectorConfig& config);
 Result<std::unique_ptr<Detector>> MakeFaceDetector(const DetectorConfig& config);

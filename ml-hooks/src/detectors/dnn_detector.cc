@@ -16,26 +16,20 @@ namespace {
 // The grey YOLO trainers pad letterboxed images with.
 constexpr double kPadLevel = 114;
 
-class DnnDetector : public Detector {
+std::string ModelName(const DetectorConfig& config) {
+  return std::filesystem::path(config.dnn.model_path).filename().string();
+}
+
+class DnnDetector final : public CvDetector {
  public:
   DnnDetector(const DetectorConfig& config, cv::dnn::Net net, DecodeOptions decode)
-      : config_(config), net_(std::move(net)), decode_(std::move(decode)) {
-    model_ = std::filesystem::path(config.dnn.model_path).filename().string();
-  }
-
-  const DetectorConfig& config() const override { return config_; }
-
-  Result<std::vector<Detection>> Detect(const Frame& frame) override {
-    OSPREY_ASSIGN_OR_RETURN(cv::Mat image, WrapFrame(frame));
-    try {
-      return DetectIn(image);
-    } catch (const cv::Exception& e) {
-      return FromCvException(e, "dnn detector " + model_);
-    }
-  }
+      : CvDetector(config, "dnn detector " + ModelName(config)),
+        net_(std::move(net)),
+        decode_(std::move(decode)),
+        model_(ModelName(config)) {}
 
  private:
-  Result<std::vector<Detection>> DetectIn(const cv::Mat& image) {
+  Result<std::vector<Detection>> DetectIn(const cv::Mat& image) override {
     const DnnOptions& o = config_.dnn;
     // max_width only saves the resize cost here: the network sees
     // input_width x input_height whatever the frame.
@@ -77,7 +71,6 @@ class DnnDetector : public Detector {
     return out;
   }
 
-  const DetectorConfig config_;
   cv::dnn::Net net_;
   const DecodeOptions decode_;
   std::string model_;

@@ -20,10 +20,10 @@ namespace {
 
 constexpr double kNeighbourHalf = 3.0;
 
-class FaceDetector : public Detector {
+class FaceDetector final : public CvDetector {
  public:
   FaceDetector(const DetectorConfig& config, std::string model)
-      : config_(config), model_(std::move(model)) {}
+      : CvDetector(config, "face detector"), model_(std::move(model)) {}
 
   Status Load(const std::string& path) {
     try {
@@ -36,19 +36,8 @@ class FaceDetector : public Detector {
     return Status::Ok();
   }
 
-  const DetectorConfig& config() const override { return config_; }
-
-  Result<std::vector<Detection>> Detect(const Frame& frame) override {
-    OSPREY_ASSIGN_OR_RETURN(cv::Mat image, WrapFrame(frame));
-    try {
-      return DetectIn(image);
-    } catch (const cv::Exception& e) {
-      return FromCvException(e, "face detector");
-    }
-  }
-
  private:
-  std::vector<Detection> DetectIn(const cv::Mat& image) {
+  Result<std::vector<Detection>> DetectIn(const cv::Mat& image) override {
     const Scaled scaled = DownscaleTo(image, config_.max_width);
     cv::Mat grey;
     cv::cvtColor(scaled.image, grey, cv::COLOR_BGR2GRAY);
@@ -79,7 +68,6 @@ class FaceDetector : public Detector {
     return out;
   }
 
-  const DetectorConfig config_;
   const std::string model_;
   cv::CascadeClassifier cascade_;
 };

@@ -24,23 +24,12 @@ constexpr int kDefaultMaxWidth = 640;
 // MOG2 marks foreground 255 and shadows 127; anything above this is motion.
 constexpr double kForegroundLevel = 200;
 
-class MotionDetector : public Detector {
+class MotionDetector final : public CvDetector {
  public:
-  explicit MotionDetector(const DetectorConfig& config) : config_(config) {}
-
-  const DetectorConfig& config() const override { return config_; }
-
-  Result<std::vector<Detection>> Detect(const Frame& frame) override {
-    OSPREY_ASSIGN_OR_RETURN(cv::Mat image, WrapFrame(frame));
-    try {
-      return DetectIn(image);
-    } catch (const cv::Exception& e) {
-      return FromCvException(e, "motion detector");
-    }
-  }
+  explicit MotionDetector(const DetectorConfig& config) : CvDetector(config, "motion detector") {}
 
  private:
-  std::vector<Detection> DetectIn(const cv::Mat& image) {
+  Result<std::vector<Detection>> DetectIn(const cv::Mat& image) override {
     const int max_width = config_.max_width > 0 ? config_.max_width : kDefaultMaxWidth;
     const Scaled scaled = DownscaleTo(image, max_width);
     if (!model_ || scaled.image.size() != model_size_) Reset(scaled.image.size());
@@ -50,7 +39,7 @@ class MotionDetector : public Detector {
     cv::Mat foreground;
     model_->apply(scaled.image, foreground,
                   warming ? -1.0 : 1.0 / config_.motion.history);
-    if (warming) return {};
+    if (warming) return std::vector<Detection>();
 
     cv::threshold(foreground, foreground, kForegroundLevel, 255, cv::THRESH_BINARY);
     if (!ignore_.empty()) foreground.setTo(0, ignore_);
@@ -109,7 +98,6 @@ class MotionDetector : public Detector {
     }
   }
 
-  const DetectorConfig config_;
   cv::Ptr<cv::BackgroundSubtractorMOG2> model_;
   cv::Size model_size_;
   int frames_seen_ = 0;

@@ -39,25 +39,14 @@ double ScoreToMargin(double s) {
   return std::log(s / (1 - s)) / kScoreSlope;
 }
 
-class PeopleDetector : public Detector {
+class PeopleDetector final : public CvDetector {
  public:
-  explicit PeopleDetector(const DetectorConfig& config) : config_(config) {
+  explicit PeopleDetector(const DetectorConfig& config) : CvDetector(config, "person detector") {
     hog_.setSVMDetector(cv::HOGDescriptor::getDefaultPeopleDetector());
   }
 
-  const DetectorConfig& config() const override { return config_; }
-
-  Result<std::vector<Detection>> Detect(const Frame& frame) override {
-    OSPREY_ASSIGN_OR_RETURN(cv::Mat image, WrapFrame(frame));
-    try {
-      return DetectIn(image);
-    } catch (const cv::Exception& e) {
-      return FromCvException(e, "person detector");
-    }
-  }
-
  private:
-  std::vector<Detection> DetectIn(const cv::Mat& image) {
+  Result<std::vector<Detection>> DetectIn(const cv::Mat& image) override {
     Scaled scaled = DownscaleTo(image, config_.max_width);
     const double up = config_.people.upscale;
     if (up != 1.0) {
@@ -108,7 +97,6 @@ class PeopleDetector : public Detector {
     return kept;
   }
 
-  const DetectorConfig config_;
   cv::HOGDescriptor hog_;
 };
 
