@@ -18,6 +18,8 @@
 #include "osprey/fragments/mkv_writer.h"
 #include "video/archived_media.h"
 #include "video/fragment_reader.h"
+#include "video/get_clip.h"
+#include "video/get_images.h"
 #include "video/kvs_json.h"
 #include "video/video_routes.h"
 
@@ -209,6 +211,9 @@ void RegisterArchivedMediaRoutes(Router* router, VideoContext* context) {
     HandleGetMediaForFragmentList(std::move(exchange), context);
   };
   router->AddPath("POST", "/getMediaForFragmentList", std::move(media));
+
+  RegisterGetClipRoute(router, context);
+  RegisterGetImagesRoute(router, context);
 }
 
 }  // namespace osprey::server::video

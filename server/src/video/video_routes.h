@@ -45,7 +45,8 @@ void RegisterControlPlaneRoutes(Router* router, VideoContext* context);
 void RegisterPutMediaRoutes(Router* router, VideoContext* context);
 // get_media.cc: POST /getMedia.
 void RegisterGetMediaRoutes(Router* router, VideoContext* context);
-// archived_media.cc: /listFragments /getMediaForFragmentList.
+// archived_media.cc: /listFragments /getMediaForFragmentList; get_clip.cc:
+// /getClip (+ the /getClipStream extension); get_images.cc: /getImages.
 void RegisterArchivedMediaRoutes(Router* router, VideoContext* context);
 
 }  // namespace osprey::server::video
