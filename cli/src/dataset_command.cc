@@ -11,14 +11,24 @@
 // labels need a DNN model from --config [detector.dnn]). Detections at or
 // above --min-score become annotations; those between --review-min-score and
 // it go to DIR/review/ as hard negatives for a human to check.
+//
+//   osprey dataset export --archive BUCKET_DIR [--prefix events/] [--stream S]
+//       [--from T1] [--to T2] --labels ... --format ... --out DIR
+//
+// builds the set from what osprey-ml collected continuously
+// (--training-frames): the clean frames and labels of its archived
+// track_end events, without running a detector again.
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "cli_util.h"
 #include "osprey/base/file_util.h"
+#include "osprey/ml_hooks/archive_source.h"
 #include "osprey/ml_hooks/config.h"
 #include "osprey/ml_hooks/dataset.h"
 #include "osprey/ml_hooks/detector.h"
@@ -54,25 +64,50 @@ Result<std::vector<std::string>> DetectorsForLabels(const std::vector<std::strin
   return out;
 }
 
+// The bar redraws one line with \r: only on a terminal.
+std::function<void(const ml_hooks::ExportProgress&)> Progress(
+    const std::map<std::string, std::string>& f) {
+  if (f.count("--quiet") != 0 || !::isatty(STDERR_FILENO)) {
+    return [](const ml_hooks::ExportProgress&) {};
+  }
+  return [](const ml_hooks::ExportProgress& p) {
+    std::fprintf(stderr, "\r%s", ml_hooks::FormatExportProgress(p, 30).c_str());
+  };
+}
+
+int Finish(const Result<ml_hooks::DatasetSummary>& summary, int64_t skipped) {
+  if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+  if (!summary.ok()) return Fail(summary.status());
+  std::printf("%s\n", ml_hooks::FormatDatasetSummary(*summary).c_str());
+  if (skipped > 0) {
+    std::printf("%lld archived events or images could not be read and were skipped\n",
+                static_cast<long long>(skipped));
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int DatasetExport(const std::vector<std::string>& args) {
   auto flags = ParseFlags(args,
                           {"--endpoint", "--region", "--stream", "--from", "--to", "--labels",
                            "--format", "--out", "--detectors", "--sample-fps", "--min-score",
-                           "--review-min-score", "--min-interval-ms", "--config"},
+                           "--review-min-score", "--min-interval-ms", "--config", "--archive",
+                           "--prefix"},
                           {"--keep-empty", "--quiet"});
   if (!flags.ok()) return Fail(flags.status(), kExitUsage);
   auto& f = *flags;
+  const bool archive = f.count("--archive") != 0;
   for (const char* required : {"--stream", "--from", "--to", "--labels", "--format", "--out"}) {
-    if (!f.count(required)) {
+    const bool optional_here = archive && std::string(required) != "--labels" &&
+                               std::string(required) != "--format" &&
+                               std::string(required) != "--out";
+    if (!f.count(required) && !optional_here) {
       return Fail(Status::InvalidArgument(std::string(required) + " is required"), kExitUsage);
     }
   }
-  auto connection = ConnectionFromFlags(f);
-  if (!connection.ok()) return Fail(connection.status(), kExitUsage);
-  auto from = ParseTime(f["--from"]);
-  auto to = ParseTime(f["--to"]);
+  auto from = f.count("--from") ? ParseTime(f["--from"]) : Result<int64_t>(INT64_MIN / 2);
+  auto to = f.count("--to") ? ParseTime(f["--to"]) : Result<int64_t>(INT64_MAX / 2);
   if (!from.ok()) return Fail(from.status(), kExitUsage);
   if (!to.ok()) return Fail(to.status(), kExitUsage);
   if (*to <= *from) {
@@ -93,7 +128,6 @@ int DatasetExport(const std::vector<std::string>& args) {
   options.format = *format;
   options.out_dir = f["--out"];
   options.labels = SplitList(f["--labels"]);
-  options.name_prefix = f["--stream"];
   options.keep_empty_frames = f.count("--keep-empty") != 0;
   if (f.count("--min-score")) options.min_score = std::atof(f["--min-score"].c_str());
   if (f.count("--review-min-score")) {
@@ -103,6 +137,22 @@ int DatasetExport(const std::vector<std::string>& args) {
   if (options.labels.empty()) {
     return Fail(Status::InvalidArgument("--labels needs at least one label"), kExitUsage);
   }
+
+  options.name_prefix = f.count("--stream") ? f["--stream"] : "archive";
+  if (archive) {
+    auto source = ml_hooks::ArchiveFrameSource::Open(
+        f["--archive"], f.count("--prefix") ? f["--prefix"] : "events/", f["--stream"], *from, *to);
+    if (!source.ok()) return Fail(source.status(), kExitUsage);
+    auto writer = ml_hooks::DatasetWriter::Create(options);
+    if (!writer.ok()) return Fail(writer.status());
+    auto recorded = [&](const ml_hooks::Frame&) -> Result<std::vector<ml_hooks::Detection>> {
+      return (*source)->detections();
+    };
+    return Finish(ml_hooks::ExportDataset(**source, recorded, **writer, Progress(f)),
+                  (*source)->skipped());
+  }
+  auto connection = ConnectionFromFlags(f);
+  if (!connection.ok()) return Fail(connection.status(), kExitUsage);
 
   auto types = f.count("--detectors")
                    ? Result<std::vector<std::string>>(SplitList(f["--detectors"]))
@@ -132,8 +182,6 @@ int DatasetExport(const std::vector<std::string>& args) {
   auto writer = ml_hooks::DatasetWriter::Create(options);
   if (!writer.ok()) return Fail(writer.status());
 
-  // The bar redraws one line with \r: only on a terminal.
-  const bool quiet = f.count("--quiet") != 0 || !::isatty(STDERR_FILENO);
   auto detect = [&](const ml_hooks::Frame& frame) -> Result<std::vector<ml_hooks::Detection>> {
     std::vector<ml_hooks::Detection> all;
     for (auto& d : detectors) {
@@ -142,14 +190,7 @@ int DatasetExport(const std::vector<std::string>& args) {
     }
     return all;
   };
-  auto progress = [&](const ml_hooks::ExportProgress& p) {
-    if (!quiet) std::fprintf(stderr, "\r%s", ml_hooks::FormatExportProgress(p, 30).c_str());
-  };
-  auto summary = ml_hooks::ExportDataset(**source, detect, **writer, progress);
-  if (!quiet) std::fprintf(stderr, "\n");
-  if (!summary.ok()) return Fail(summary.status());
-  std::printf("%s\n", ml_hooks::FormatDatasetSummary(*summary).c_str());
-  return kExitOk;
+  return Finish(ml_hooks::ExportDataset(**source, detect, **writer, Progress(f)), 0);
 }
 
 }  // namespace osprey::cli

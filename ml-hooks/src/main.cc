@@ -5,6 +5,7 @@
 //             [--config ml.toml] [--state-dir DIR] [--snapshot-dir DIR]
 //             [--data-stream osprey-events] [--delivery-stream osprey-events]
 //             [--zone NAME=x,y;x,y;x,y...] [--intrusion ZONE] [--motion-gate]
+//             [--training-frames]
 //             [--region R] [--stats-seconds 30] [--log-level info]
 //   osprey-ml arm --state-dir DIR [--stream S|*] [--rule R|*] [--disarm]
 //             [--for SECONDS] [--clear]
@@ -46,7 +47,8 @@ int Usage(const std::string& why) {
                "[--detectors motion,person,face,dnn] [--sample-fps N] [--config FILE] "
                "[--state-dir DIR] [--snapshot-dir DIR] [--data-stream NAME] "
                "[--delivery-stream NAME] [--zone NAME=x,y;x,y;x,y] [--intrusion ZONE] "
-               "[--motion-gate] [--region R] [--stats-seconds N] [--log-level L]\n"
+               "[--motion-gate] [--training-frames] [--region R] [--stats-seconds N] "
+               "[--log-level L]\n"
                "       osprey-ml arm --state-dir DIR [--stream S] [--rule R] [--disarm] "
                "[--for SECONDS] [--clear]\n",
                why.c_str());
@@ -191,7 +193,7 @@ int main(int argc, char** argv) {
       {"--endpoint", true}, {"--stream", true}, {"--detectors", true}, {"--sample-fps", true},
       {"--config", true}, {"--state-dir", true}, {"--snapshot-dir", true},
       {"--data-stream", true}, {"--delivery-stream", true}, {"--zone", true},
-      {"--intrusion", true}, {"--motion-gate", false}, {"--region", true},
+      {"--intrusion", true}, {"--motion-gate", false}, {"--training-frames", false}, {"--region", true},
       {"--stats-seconds", true}, {"--log-level", true}, {"--rule", true}, {"--disarm", false},
       {"--for", true}, {"--clear", false}};
   for (int i = arm ? 2 : 1; i < argc; ++i) {
@@ -237,6 +239,7 @@ int main(int argc, char** argv) {
   if (f.count("--snapshot-dir")) config.snapshot_dir = f["--snapshot-dir"];
   if (f.count("--data-stream")) config.outputs.data_stream = f["--data-stream"];
   if (f.count("--delivery-stream")) config.outputs.delivery_stream = f["--delivery-stream"];
+  if (f.count("--training-frames")) config.outputs.training_frames = true;
   if (const char* region = std::getenv("AWS_REGION"); region && !f.count("--region") && *region) {
     config.region = region;
   }

@@ -76,6 +76,7 @@ TEST(EventTest, IntrusionJsonCarriesEveryFieldAndParsesBack) {
   EXPECT_EQ(At(v, "zone").as_string(), "yard");
   EXPECT_EQ(At(v, "snapshot_key").as_string(), "front-door/2026/11/27/42.jpg");
   EXPECT_TRUE(At(v, "crop_key").is_null());
+  EXPECT_TRUE(At(v, "frame_key").is_null());
   EXPECT_EQ(At(v, "rule").as_string(), "yard-night");
   EXPECT_EQ(At(v, "dwell_ms").as_int(), 3200);
   EXPECT_TRUE(At(v, "track_start_ms").is_null());
@@ -211,6 +212,35 @@ TEST(EventTest, ParseRejectsWhatIsNotAnEvent) {
   Event e = MakeDetectionEvent(Source(), kT0Us, 0, 0, Tracked(3));
   EXPECT_EQ(e.NormalisedBox().x, 0);
   EXPECT_TRUE(ParseJson(ToJson(e)).ok());
+}
+
+TEST(EventTest, FrameKeyOfTrainingFramesRoundTrips) {
+  TrackEvent end;
+  end.type = TrackEventType::kEnd;
+  end.track_id = 7;
+  end.label = "person";
+  end.best.label = "person";
+  end.best.score = 0.9;
+  end.best.box = Box{10, 20, 30, 60};
+  end.best_width = 640;
+  end.best_height = 480;
+  Event e = MakeTrackEvent(Source(), end);
+  e.frame_key = "training/cam/2026/11/29/" + e.event_id + ".jpg";
+  Detection other;
+  other.label = "person";
+  other.score = 0.625;
+  other.box = Box{300, 40, 50, 100};
+  e.frame_detections = {end.best, other};
+  auto back = ParseEventJson(ToJson(e));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->frame_key, e.frame_key);
+  ASSERT_EQ(back->frame_detections.size(), 2u);
+  EXPECT_EQ(back->frame_detections[1].label, "person");
+  EXPECT_EQ(back->frame_detections[1].score, 0.625);
+  EXPECT_EQ(back->frame_detections[1].box.x, 300);
+  EXPECT_EQ(back->frame_detections[1].box.h, 100);
+  e.frame_key.reset();
+  EXPECT_EQ(ParseEventJson(ToJson(e))->frame_key, std::nullopt);
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ def run(tmp_path_factory):
         ml_args = [ML_BIN, "--endpoint", server.endpoint, "--stream", STREAM,
                    "--detectors", "person", "--sample-fps", "5", "--state-dir", r.state,
                    "--snapshot-dir", r.bucket, "--zone", ZONE, "--intrusion", "lawn",
-                   "--stats-seconds", "5"]
+                   "--training-frames", "--stats-seconds", "5"]
         ml_log = open(base / "ml-1.log", "w")
         ml = subprocess.Popen(ml_args, stdout=ml_log, stderr=subprocess.STDOUT, env=env)
         procs.append(ml)
@@ -338,3 +338,29 @@ def test_an_event_replays_through_hls(run):
     # fragments or more.
     assert len(segments) >= 8, media
     assert "#EXT-X-ENDLIST" in media
+
+
+def test_dataset_from_the_archive_of_training_frames(run):
+    """--training-frames: every track_end names its clean best frame and all
+    the boxes in it; `dataset export --archive` turns that into COCO without
+    a detector."""
+    ends = [e for e in run.events if e["event_type"] == "track_end" and e["frame_key"]]
+    assert ends, "no training frames collected"
+    for e in ends:
+        assert e["frame_boxes"], e
+        assert any(abs(b["box"]["x"] - e["box"]["x"]) < 1e-6 for b in e["frame_boxes"])
+    out = run.base / "dataset-archive"
+    done = subprocess.run(
+        [CLI_BIN, "dataset", "export", "--archive", run.bucket, "--stream", STREAM,
+         "--labels", "person", "--format", "coco", "--out", str(out)],
+        env=run.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary = dataset_check.validate_coco(str(out), ["person"])
+    frames = {e["frame_key"] for e in ends}
+    # One image per distinct frame whose boxes reach min_score (0.5); the
+    # others (all boxes uncertain) go to review/ only.
+    confident = {e["frame_key"] for e in ends if any(b["score"] >= 0.5 for b in e["frame_boxes"])}
+    assert summary["images"] == len(confident) <= len(frames), (summary, len(frames))
+    boxes = sum(1 for e in {e["frame_key"]: e for e in ends}.values()
+                for b in e["frame_boxes"] if b["score"] >= 0.5)
+    assert summary["annotations"] == boxes

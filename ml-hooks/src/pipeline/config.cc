@@ -258,7 +258,8 @@ Result<MlConfig> ParseMlConfig(std::string_view toml_text, std::string_view sour
   if (const toml::table* o = root["outputs"].as_table()) {
     OSPREY_RETURN_IF_ERROR(r.OnlyKeys(*o,
                                       {"data_stream", "delivery_stream", "create_missing",
-                                       "bucket", "detection_interval_ms", "publish_detections"},
+                                       "bucket", "detection_interval_ms", "publish_detections",
+                                       "training_frames"},
                                       "[outputs]"));
     OutputConfig& out = config.outputs;
     OSPREY_RETURN_IF_ERROR(r.Get(*o, "data_stream", &out.data_stream));
@@ -267,6 +268,7 @@ Result<MlConfig> ParseMlConfig(std::string_view toml_text, std::string_view sour
     OSPREY_RETURN_IF_ERROR(r.Get(*o, "bucket", &out.bucket));
     OSPREY_RETURN_IF_ERROR(r.Get(*o, "detection_interval_ms", &out.detection_interval_ms));
     OSPREY_RETURN_IF_ERROR(r.Get(*o, "publish_detections", &out.publish_detections));
+    OSPREY_RETURN_IF_ERROR(r.Get(*o, "training_frames", &out.training_frames));
   }
   if (const toml::table* d = root["detector"].as_table()) {
     for (const auto& [key, node] : *d) {

@@ -64,15 +64,17 @@ Result<std::string> CropJpeg(const Frame& frame, const Box& box, int quality) {
   return Encode(view(r), quality);
 }
 
-std::string SnapshotKey(const std::string& stream, int64_t frame_time_ms,
-                        const std::string& event_id, bool crop) {
+std::string ObjectKey(ObjectKind kind, const std::string& stream, int64_t frame_time_ms,
+                      const std::string& event_id) {
   const time_t seconds = static_cast<time_t>(frame_time_ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char date[40];
   std::snprintf(date, sizeof(date), "%04d/%02d/%02d", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday);
-  return "snapshots/" + stream + "/" + date + "/" + event_id + (crop ? "-crop.jpg" : ".jpg");
+  const bool crop = kind == ObjectKind::kCrop;
+  return std::string(kind == ObjectKind::kTrainingFrame ? "training/" : "snapshots/") + stream +
+         "/" + date + "/" + event_id + (crop ? "-crop.jpg" : ".jpg");
 }
 
 Status WriteObject(const std::string& root, const std::string& key, const std::string& bytes) {

@@ -3,6 +3,8 @@
 // objects under a root folder with S3-style keys:
 //   snapshots/<stream>/<yyyy>/<mm>/<dd>/<event_id>.jpg
 //   snapshots/<stream>/<yyyy>/<mm>/<dd>/<event_id>-crop.jpg
+// and, when training-frame collection is on, the clean frame (no boxes):
+//   training/<stream>/<yyyy>/<mm>/<dd>/<event_id>.jpg
 // Pointing the root at the Firehose bucket folder (DATA_DIR/s3/<bucket>)
 // keeps them beside the event archive, where the console and the dataset
 // exporter find them by key.
@@ -35,8 +37,9 @@ Result<std::string> AnnotatedJpeg(const Frame& frame, const std::vector<DrawnBox
 // when the box is empty after clipping.
 Result<std::string> CropJpeg(const Frame& frame, const Box& box, int quality = 90);
 
-std::string SnapshotKey(const std::string& stream, int64_t frame_time_ms,
-                        const std::string& event_id, bool crop);
+enum class ObjectKind { kSnapshot, kCrop, kTrainingFrame };
+std::string ObjectKey(ObjectKind kind, const std::string& stream, int64_t frame_time_ms,
+                      const std::string& event_id);
 
 // Writes `bytes` to root/key, creating folders.
 Status WriteObject(const std::string& root, const std::string& key, const std::string& bytes);

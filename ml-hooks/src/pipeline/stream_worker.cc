@@ -209,10 +209,7 @@ void StreamWorker::AnalyseLoop() {
   for (const TrackEvent& e : tracker_->Flush()) {
     EndTrack(e, EventSource{stream_.name, analyser_arn_, "", 0, 0});
   }
-  if (!pending_records_.empty()) {
-    Status s = env_.publisher->Publish(stream_.name, pending_records_);
-    if (!s.ok()) log::Warn("ml", "events at stop not published", {{"error", s.ToString()}});
-  }
+  if (!PublishPending()) log::Warn("ml", "events at stop not published");
 }
 
 void StreamWorker::Analyse(Frame frame) {
@@ -255,7 +252,7 @@ void StreamWorker::Analyse(Frame frame) {
   for (const TrackedDetection& d : update.detections) {
     if (d.track_id == 0) continue;  // tentative: flickers are not events
     next_track_id_ = std::max(next_track_id_, d.track_id + 1);
-    if (d.is_best) KeepBest(frame, d);
+    if (d.is_best) KeepBest(frame, d, update.detections);
     if (!env_.outputs.publish_detections) continue;
     auto [it, fresh] = last_detection_event_us_.try_emplace(d.track_id, t);
     if (!fresh && t - it->second < env_.outputs.detection_interval_ms * 1000) continue;
@@ -279,16 +276,22 @@ void StreamWorker::Analyse(Frame frame) {
       boxes.push_back({d.detection.box, Caption(d.detection, d.track_id),
                        d.track_id == a.track_id});
     }
-    const std::string key = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, false);
-    const std::string crop = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, true);
-    auto image = AnnotatedJpeg(frame, boxes);
-    auto cropped = CropJpeg(frame, a.detection.box);
-    if (image.ok() && WriteObject(env_.snapshot_dir, key, *image).ok()) event.snapshot_key = key;
-    if (cropped.ok() && WriteObject(env_.snapshot_dir, crop, *cropped).ok()) event.crop_key = crop;
+    WriteSnapshots(frame, boxes, a.detection.box, &event);
     log::Info("ml", "intrusion", {{"stream", stream_.name}, {"zone", a.zone},
                                   {"track", a.track_id}, {"event", event.event_id}});
     AddEvent(std::move(event));
   }
+  // Publish as soon as the frame is analysed rather than at the fragment's
+  // end: an alarm should not wait for the rest of the fragment's frames.
+  // The journal still advances only at the fragment end.
+  PublishPending();
+}
+
+bool StreamWorker::PublishPending() {
+  if (pending_records_.empty()) return true;
+  if (!env_.publisher->Publish(stream_.name, pending_records_).ok()) return false;  // stopping
+  pending_records_.clear();
+  return true;
 }
 
 void StreamWorker::EndTrack(const TrackEvent& e, const EventSource& fallback) {
@@ -299,24 +302,44 @@ void StreamWorker::EndTrack(const TrackEvent& e, const EventSource& fallback) {
   Event event = MakeTrackEvent(best != best_.end() ? best->second.source : fallback, e, replay_);
   if (best != best_.end()) {
     const Best& b = best->second;
-    const std::string key = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, false);
-    const std::string crop = SnapshotKey(stream_.name, event.frame_time_ms, event.event_id, true);
-    auto image = AnnotatedJpeg(b.frame, {{b.detection.box, Caption(b.detection, e.track_id), true}});
-    auto cropped = CropJpeg(b.frame, b.detection.box);
-    if (image.ok() && WriteObject(env_.snapshot_dir, key, *image).ok()) event.snapshot_key = key;
-    if (cropped.ok() && WriteObject(env_.snapshot_dir, crop, *cropped).ok()) event.crop_key = crop;
+    WriteSnapshots(b.frame, {{b.detection.box, Caption(b.detection, e.track_id), true}},
+                   b.detection.box, &event);
+    if (env_.outputs.training_frames) {
+      const std::string key =
+          ObjectKey(ObjectKind::kTrainingFrame, stream_.name, event.frame_time_ms, event.event_id);
+      auto clean = AnnotatedJpeg(b.frame, {}, 92);
+      if (clean.ok() && WriteObject(env_.snapshot_dir, key, *clean).ok()) {
+        event.frame_key = key;
+        event.frame_detections = b.frame_detections;
+      }
+    }
     best_.erase(best);
   }
   AddEvent(std::move(event));
 }
 
-void StreamWorker::KeepBest(const Frame& frame, const TrackedDetection& d) {
+void StreamWorker::WriteSnapshots(const Frame& frame, const std::vector<DrawnBox>& boxes,
+                                  const Box& object, Event* event) {
+  const std::string key =
+      ObjectKey(ObjectKind::kSnapshot, stream_.name, event->frame_time_ms, event->event_id);
+  const std::string crop =
+      ObjectKey(ObjectKind::kCrop, stream_.name, event->frame_time_ms, event->event_id);
+  auto image = AnnotatedJpeg(frame, boxes);
+  auto cropped = CropJpeg(frame, object);
+  if (image.ok() && WriteObject(env_.snapshot_dir, key, *image).ok()) event->snapshot_key = key;
+  if (cropped.ok() && WriteObject(env_.snapshot_dir, crop, *cropped).ok()) event->crop_key = crop;
+}
+
+void StreamWorker::KeepBest(const Frame& frame, const TrackedDetection& d,
+                            const std::vector<TrackedDetection>& in_frame) {
   // One frame per track, replaced when the tracker names a better one.
   Best& b = best_[d.track_id];
   b.frame = frame;
   b.detection = d.detection;
   b.source = EventSource{stream_.name, analyser_arn_, frame.fragment_number,
                          frame.producer_timestamp_ms, frame.server_timestamp_ms};
+  b.frame_detections.clear();
+  for (const TrackedDetection& t : in_frame) b.frame_detections.push_back(t.detection);
 }
 
 void StreamWorker::AddEvent(Event event) {
@@ -325,11 +348,8 @@ void StreamWorker::AddEvent(Event event) {
 }
 
 void StreamWorker::FinishFragment(const FragmentEnd& end) {
-  if (!pending_records_.empty()) {
-    Status s = env_.publisher->Publish(stream_.name, pending_records_);
-    if (!s.ok()) return;  // stopping: the fragment is not journaled, so it is redone
-    pending_records_.clear();
-  }
+  // Stopping when this fails: the fragment is not journaled, so it is redone.
+  if (!PublishPending()) return;
   JournalEntry entry;
   entry.fragment_number = end.meta.fragment_number;
   entry.continuation_token = end.meta.continuation_token;

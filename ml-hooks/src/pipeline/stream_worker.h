@@ -7,8 +7,9 @@
 //    It never waits for the detectors, so the server never buffers for us.
 //  - analyser: detectors (motion first; with motion_gate the others only on
 //    frames near motion), masks, tracker, intrusion rules, events and
-//    snapshots; at each fragment end it publishes that fragment's events and
-//    appends the fragment to the journal (journal.h), in that order.
+//    snapshots; it publishes each frame's events once the frame is analysed,
+//    and at each fragment end, with every event of the fragment accepted, it
+//    appends the fragment to the journal (journal.h).
 // So after a restart nothing is skipped (the journal only names fragments
 // whose events were accepted) and a fragment is analysed again only when the
 // process died between publishing and journaling it (events keep their ids).
@@ -37,6 +38,7 @@
 #include "pipeline/frame_queue.h"
 #include "pipeline/journal.h"
 #include "pipeline/publisher.h"
+#include "pipeline/snapshots.h"
 
 namespace osprey::ml_hooks::pipeline {
 
@@ -79,7 +81,14 @@ class StreamWorker {
   void Analyse(Frame frame);
   void FinishFragment(const FragmentEnd& end);
   void AddEvent(Event event);
-  void KeepBest(const Frame& frame, const TrackedDetection& d);
+  // Publishes the queued records; false when the publisher is stopping.
+  bool PublishPending();
+  // `in_frame`: every detection of the frame, kept for training frames.
+  void KeepBest(const Frame& frame, const TrackedDetection& d,
+                const std::vector<TrackedDetection>& in_frame);
+  // Writes the annotated frame and the crop of `object`; sets the keys.
+  void WriteSnapshots(const Frame& frame, const std::vector<DrawnBox>& boxes, const Box& object,
+                      Event* event);
   // A track's end event with its best snapshot; `fallback` names the
   // fragment when no best frame was kept.
   void EndTrack(const TrackEvent& e, const EventSource& fallback);
@@ -115,6 +124,7 @@ class StreamWorker {
     Frame frame;
     Detection detection;
     EventSource source;
+    std::vector<Detection> frame_detections;
   };
   std::map<uint64_t, Best> best_;  // track id -> best frame so far
   std::vector<std::string> pending_records_;

@@ -207,6 +207,19 @@ std::string ToJson(const Event& e) {
   OptString(w, "zone", e.zone);
   OptString(w, "snapshot_key", e.snapshot_key);
   OptString(w, "crop_key", e.crop_key);
+  OptString(w, "frame_key", e.frame_key);
+  w.Key("frame_boxes");
+  if (e.frame_key) {
+    w.BeginArray();
+    for (const Detection& d : e.frame_detections) {
+      w.BeginObject().Key("label").String(d.label).Key("score").Double(d.score).Key("box");
+      WriteBox(w, d.box);
+      w.EndObject();
+    }
+    w.EndArray();
+  } else {
+    w.Null();
+  }
   OptString(w, "rule", e.rule);
   OptInt(w, "dwell_ms", e.dwell_ms);
   OptInt(w, "track_start_ms", e.track_start_ms);

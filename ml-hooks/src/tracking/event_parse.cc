@@ -51,6 +51,9 @@ class Reader {
     if (v != nullptr && v->type() == Value::Type::kDouble) return v->as_double();
     return Missing(key, "a number");
   }
+  // [{label, score, box}] or null/absent (events written before training
+  // frames existed).
+  Result<std::vector<Detection>> Detections(std::string_view key) const;
   Result<Reader> Object(std::string_view key) const {
     const Value* v = object_.Find(key);
     if (v == nullptr || v->type() != Value::Type::kMap) return Missing(key, "an object");
@@ -69,6 +72,23 @@ Result<Box> ReadBox(const Reader& r, std::string_view key) {
   OSPREY_ASSIGN_OR_RETURN(box.w, b.Number("w"));
   OSPREY_ASSIGN_OR_RETURN(box.h, b.Number("h"));
   return box;
+}
+
+Result<std::vector<Detection>> Reader::Detections(std::string_view key) const {
+  std::vector<Detection> out;
+  const Value* v = object_.Find(key);
+  if (v == nullptr || v->is_null()) return out;
+  if (v->type() != Value::Type::kArray) return Missing(key, "an array or null");
+  for (const Value& item : v->as_array()) {
+    if (item.type() != Value::Type::kMap) return Missing(key, "an array of objects");
+    const Reader d(item);
+    Detection det;
+    OSPREY_ASSIGN_OR_RETURN(det.label, d.String("label"));
+    OSPREY_ASSIGN_OR_RETURN(det.score, d.Number("score"));
+    OSPREY_ASSIGN_OR_RETURN(det.box, ReadBox(d, "box"));
+    out.push_back(std::move(det));
+  }
+  return out;
 }
 
 Result<int> Dimension(const Reader& r, std::string_view key) {
@@ -108,6 +128,8 @@ Result<Event> ParseEventJson(std::string_view json) {
   OSPREY_ASSIGN_OR_RETURN(e.zone, r.OptString("zone"));
   OSPREY_ASSIGN_OR_RETURN(e.snapshot_key, r.OptString("snapshot_key"));
   OSPREY_ASSIGN_OR_RETURN(e.crop_key, r.OptString("crop_key"));
+  OSPREY_ASSIGN_OR_RETURN(e.frame_key, r.OptString("frame_key"));
+  OSPREY_ASSIGN_OR_RETURN(e.frame_detections, r.Detections("frame_boxes"));
   OSPREY_ASSIGN_OR_RETURN(e.rule, r.OptString("rule"));
   OSPREY_ASSIGN_OR_RETURN(e.dwell_ms, r.OptInt("dwell_ms"));
   OSPREY_ASSIGN_OR_RETURN(e.track_start_ms, r.OptInt("track_start_ms"));

@@ -72,6 +72,10 @@ struct OutputConfig {
   // intrusions are always published).
   int64_t detection_interval_ms = 1000;
   bool publish_detections = true;
+  // Continuous training-set collection: each track_end also stores the clean
+  // best frame (training/<stream>/...) and lists every detection in it, so
+  // `osprey dataset export --archive` can build a dataset from the archive.
+  bool training_frames = false;
 };
 
 struct MlConfig {

@@ -15,6 +15,13 @@
 //   frame_width, frame_height
 //   track_id               integer or null (not in a confirmed track)
 //   zone, snapshot_key, crop_key   string or null
+//   frame_key              string or null: the clean frame (no boxes drawn)
+//                          of a track_end's best detection, stored when
+//                          training-frame collection is on (dataset.h
+//                          builds training sets from such events)
+//   frame_boxes            with frame_key: every detection in that frame,
+//                          [{label, score, box}], so a training image has
+//                          all its objects labelled; else null
 //   rule, dwell_ms         intrusion only, else null
 //   track_start_ms, track_end_ms, duration_ms    track events, else null
 //                          (track_start: end = confirm time so far)
@@ -42,6 +49,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "osprey/base/result.h"
 #include "osprey/ml_hooks/frame.h"
@@ -81,6 +89,8 @@ struct Event {
   std::optional<std::string> zone;
   std::optional<std::string> snapshot_key;
   std::optional<std::string> crop_key;
+  std::optional<std::string> frame_key;
+  std::vector<Detection> frame_detections;  // with frame_key (JSON frame_boxes)
   std::optional<std::string> rule;  // intrusion
   std::optional<int64_t> dwell_ms;  // intrusion
   std::optional<int64_t> track_start_ms;
