@@ -14,8 +14,8 @@
 #                   publishing to the osprey-events data stream
 #   a consumer      boto3 GetRecords from TRIM_HORIZON, polling every
 #                   --poll-ms when a read returns nothing: t_readable
-# osprey-ml publishes a fragment's events once the whole fragment is
-# analysed, which is part of what is measured.
+# osprey-ml publishes each frame's events once that frame is analysed
+# (before 76b36d5: once the whole fragment was), part of what is measured.
 # Prints the table and writes bench/results/ml_latency.json.
 #
 # Usage: bench/ml_latency.sh [--seconds 60] [--detectors motion] [--poll-ms 10]

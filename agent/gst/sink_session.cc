@@ -82,25 +82,6 @@ class SinkSession::ObservedTransport final : public MediaTransport {
   std::string previous_error_;  // guarded by mu_
 };
 
-// The Fragmenter's output goes straight into the spool (as in osprey-agent).
-class SinkSession::SpoolSink final : public FragmentSink {
- public:
-  explicit SpoolSink(Spool* spool) : spool_(spool) {}
-  Status OnFragment(const Fragment& f) override {
-    Result<uint64_t> seq = spool_->Append(f.producer_timestamp_ms, f.stream_header, f.cluster);
-    if (!seq.ok()) return seq.status();
-    log::Debug("ospreysink", "fragment recorded",
-               {{"seq", *seq},
-                {"producer_timestamp_ms", f.producer_timestamp_ms},
-                {"duration_ms", f.duration_ms},
-                {"frames", f.frames}});
-    return Status::Ok();
-  }
-
- private:
-  Spool* spool_;
-};
-
 std::string StableSegmentUid(const std::string& stream_name) {
   const std::string hex = auth::Sha256Hex("osprey-agent/" + stream_name);
   std::string uid;
@@ -121,7 +102,7 @@ Result<std::unique_ptr<SinkSession>> SinkSession::Open(SinkSessionOptions option
                           MakeHttpPutMediaTransport(std::move(options.transport)));
   s->transport_ = std::make_unique<ObservedTransport>(std::move(http));
   s->uplink_ = std::make_unique<Uplink>(UplinkOptions{}, s->spool_.get(), s->transport_.get());
-  s->spool_sink_ = std::make_unique<SpoolSink>(s->spool_.get());
+  s->spool_sink_ = std::make_unique<SpoolFragmentSink>(s->spool_.get(), "ospreysink");
 
   FragmenterOptions fragmenter;
   fragmenter.target_ms = options.fragment_ms;

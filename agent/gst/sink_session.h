@@ -28,6 +28,7 @@
 #include "osprey/agent/capture_source.h"
 #include "osprey/agent/fragmenter.h"
 #include "osprey/agent/spool.h"
+#include "osprey/agent/spool_sink.h"
 #include "osprey/agent/uplink.h"
 #include "osprey/base/result.h"
 
@@ -78,7 +79,6 @@ class SinkSession {
 
  private:
   class ObservedTransport;
-  class SpoolSink;
   SinkSession() = default;
   void Watch();
 
@@ -87,7 +87,7 @@ class SinkSession {
   std::unique_ptr<Spool> spool_;
   std::unique_ptr<ObservedTransport> transport_;
   std::unique_ptr<Uplink> uplink_;
-  std::unique_ptr<SpoolSink> spool_sink_;
+  std::unique_ptr<SpoolFragmentSink> spool_sink_;
   std::unique_ptr<Fragmenter> fragmenter_;
   bool closed_ = false;
 

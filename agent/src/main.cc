@@ -23,6 +23,7 @@
 #include "osprey/agent/capture_source.h"
 #include "osprey/agent/fragmenter.h"
 #include "osprey/agent/spool.h"
+#include "osprey/agent/spool_sink.h"
 #include "osprey/agent/uplink.h"
 #include "osprey/auth/sigv4.h"
 #include "osprey/base/logging.h"
@@ -34,25 +35,6 @@ using namespace osprey::agent;  // NOLINT
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
-
-// Writes fragments into the spool; counts what could not be recorded.
-class SpoolSink final : public FragmentSink {
- public:
-  explicit SpoolSink(Spool* spool) : spool_(spool) {}
-  Status OnFragment(const Fragment& f) override {
-    Result<uint64_t> seq = spool_->Append(f.producer_timestamp_ms, f.stream_header, f.cluster);
-    if (!seq.ok()) return seq.status();
-    log::Debug("agent", "fragment recorded",
-               {{"seq", *seq}, {"producer_timestamp_ms", f.producer_timestamp_ms},
-                {"duration_ms", f.duration_ms}, {"frames", f.frames},
-                {"bytes", static_cast<uint64_t>(f.cluster.size())},
-                {"discontinuity", f.discontinuity}});
-    return Status::Ok();
-  }
-
- private:
-  Spool* spool_;
-};
 
 // Serialises capture callbacks with the final Flush() and records the end.
 class CaptureToFragmenter final : public CaptureSink {
@@ -169,7 +151,7 @@ int main(int argc, char** argv) {
   Uplink uplink(UplinkOptions{}, spool->get(), transport->get());
   uplink.Start();
 
-  SpoolSink spool_sink(spool->get());
+  SpoolFragmentSink spool_sink(spool->get(), "agent");
   FragmenterOptions fragmenter_options;
   fragmenter_options.target_ms = capture.fragment_ms;
   fragmenter_options.min_timestamp_ms = (*spool)->LastProducerTimestamp();
