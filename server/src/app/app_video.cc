@@ -4,6 +4,7 @@
 
 #include "app/app_state.h"
 #include "osprey/base/logging.h"
+#include "video/dash_routes.h"
 #include "video/hls_routes.h"
 
 namespace osprey::server {
@@ -56,6 +57,7 @@ Status StartVideo(const ServerOptions& options, const ListenAddress& listen, App
   video::RegisterGetMediaRoutes(&state->router, &state->video);
   video::RegisterArchivedMediaRoutes(&state->router, &state->video);
   video::RegisterHlsRoutes(&state->router, &state->video);
+  video::RegisterDashRoutes(&state->router, &state->video);
   // A deleted stream's fragments go with it ("Delete makes the data
   // unreadable at once"). Registered after the routes, so open PutMedia
   // sessions have already been told (4008). Runs on the catalog's worker
