@@ -70,6 +70,34 @@ Result<std::string> EncodeOne(AVCodecID codec_id, const char* name, AVFrame* fra
 
 }  // namespace
 
+Result<DecodedPicture> ScalePicture(const DecodedPicture& picture, int width, int height) {
+  OSPREY_RETURN_IF_ERROR(CheckPicture(picture));
+  if (width <= 0 || height <= 0 || width > kMaxDimension || height > kMaxDimension) {
+    return Status::InvalidArgument("target size out of range");
+  }
+  if (width == picture.width && height == picture.height) return picture;
+  std::unique_ptr<SwsContext, av::SwsDeleter> sws(
+      sws_getContext(picture.width, picture.height, AV_PIX_FMT_BGR24, width, height,
+                     AV_PIX_FMT_BGR24, SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr,
+                     nullptr));
+  if (!sws) return Status::Internal("swscale: cannot scale BGR");
+  DecodedPicture out;
+  out.width = width;
+  out.height = height;
+  out.pts_us = picture.pts_us;
+  out.key = picture.key;
+  out.bgr.resize(size_t(width) * size_t(height) * 3);
+  const uint8_t* src[4] = {reinterpret_cast<const uint8_t*>(picture.bgr.data()), nullptr,
+                           nullptr, nullptr};
+  const int src_stride[4] = {picture.width * 3, 0, 0, 0};
+  uint8_t* dst[4] = {reinterpret_cast<uint8_t*>(out.bgr.data()), nullptr, nullptr, nullptr};
+  const int dst_stride[4] = {width * 3, 0, 0, 0};
+  if (sws_scale(sws.get(), src, src_stride, 0, picture.height, dst, dst_stride) != height) {
+    return Status::Internal("swscale: scaling failed");
+  }
+  return out;
+}
+
 Result<std::string> EncodeJpeg(const DecodedPicture& picture, int quality) {
   OSPREY_RETURN_IF_ERROR(CheckPicture(picture));
   const int w = picture.width, h = picture.height;

@@ -137,5 +137,37 @@ TEST_F(ImageEncoderTest, RejectsInconsistentPictures) {
   EXPECT_EQ(EncodePng(negative).status().code(), Status::Code::kInvalidArgument);
 }
 
+TEST(ScalePictureTest, KeepsFlatColourAndSizes) {
+  DecodedPicture p;
+  p.width = 4;
+  p.height = 2;
+  for (int i = 0; i < 8; ++i) p.bgr += std::string("\x10\x80\xF0", 3);
+  auto up = ScalePicture(p, 9, 5);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  ASSERT_EQ(up->bgr.size(), 9u * 5 * 3);
+  for (size_t i = 0; i < up->bgr.size(); i += 3) {
+    EXPECT_NEAR(uint8_t(up->bgr[i]), 0x10, 1);
+    EXPECT_NEAR(uint8_t(up->bgr[i + 1]), 0x80, 1);
+    EXPECT_NEAR(uint8_t(up->bgr[i + 2]), 0xF0, 1);
+  }
+}
+
+TEST(ScalePictureTest, DownscaleAveragesOnlyAtTheSeam) {
+  DecodedPicture split;
+  split.width = 8;
+  split.height = 2;
+  for (int y = 0; y < 2; ++y) split.bgr += std::string(12, '\0') + std::string(12, '\xFF');
+  auto half = ScalePicture(split, 4, 1);
+  ASSERT_TRUE(half.ok());
+  EXPECT_LE(uint8_t(half->bgr[0]), 2);    // far left stays black
+  EXPECT_GE(uint8_t(half->bgr[9]), 253);  // far right stays white
+  auto same = ScalePicture(split, 8, 2);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->bgr, split.bgr);
+  EXPECT_EQ(ScalePicture(split, 0, 2).status().code(), Status::Code::kInvalidArgument);
+  split.bgr.pop_back();
+  EXPECT_EQ(ScalePicture(split, 4, 1).status().code(), Status::Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace osprey::playback

@@ -145,29 +145,6 @@ TEST(ImagesSize, DecodeBoundsNeverGoBelowTheOutput) {
   EXPECT_EQ(b.height, 0);
 }
 
-TEST(ImagesScale, BilinearKeepsFlatColourAndSizes) {
-  playback::DecodedPicture p;
-  p.width = 4;
-  p.height = 2;
-  for (int i = 0; i < 8; ++i) p.bgr += std::string("\x10\x80\xF0", 3);
-  auto up = ScaleBgr(p, 9, 5);
-  ASSERT_EQ(up.bgr.size(), 9u * 5 * 3);
-  for (size_t i = 0; i < up.bgr.size(); i += 3) {
-    EXPECT_EQ(uint8_t(up.bgr[i]), 0x10);
-    EXPECT_EQ(uint8_t(up.bgr[i + 1]), 0x80);
-    EXPECT_EQ(uint8_t(up.bgr[i + 2]), 0xF0);
-  }
-  // Downscale of a black/white split averages at the seam only.
-  playback::DecodedPicture split;
-  split.width = 4;
-  split.height = 1;
-  split.bgr = std::string(6, '\0') + std::string(6, '\xFF');
-  auto half = ScaleBgr(split, 2, 1);
-  EXPECT_EQ(uint8_t(half.bgr[0]), 0);
-  EXPECT_EQ(uint8_t(half.bgr[3]), 255);
-  EXPECT_EQ(ScaleBgr(split, 4, 1).bgr, split.bgr);
-}
-
 FragmentMeta Meta(uint64_t index, int64_t start, uint64_t size = 1000) {
   FragmentMeta m;
   m.index = index;

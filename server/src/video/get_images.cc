@@ -40,9 +40,11 @@ struct Slot {
 // (encoder error, over the ImageContent limit).
 bool EncodeInto(const playback::DecodedPicture& picture, const ImagesRequest& req, Slot* slot) {
   const ImageSize size = OutputSize(picture.width, picture.height, req.width, req.height);
-  const playback::DecodedPicture scaled = ScaleBgr(picture, size.width, size.height);
+  Result<playback::DecodedPicture> scaled =
+      playback::ScalePicture(picture, size.width, size.height);
+  if (!scaled.ok()) return false;
   Result<std::string> bytes =
-      req.png ? playback::EncodePng(scaled) : playback::EncodeJpeg(scaled, req.jpeg_quality);
+      req.png ? playback::EncodePng(*scaled) : playback::EncodeJpeg(*scaled, req.jpeg_quality);
   if (!bytes.ok() || (bytes->size() + 2) / 3 * 4 > kMaxImageContentChars) return false;
   slot->content = base64::Encode(*bytes);
   return true;

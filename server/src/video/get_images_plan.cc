@@ -124,7 +124,7 @@ ImageSize DecodeBounds(int source_width, int source_height, int width, int heigh
   if (height <= 0 || source_width <= 0 || source_height <= 0) return {0, 0};
   // The decoder keeps the aspect ratio, so it is bounded in the dimension
   // whose scale factor is the larger; the other then comes out at least as
-  // large as asked, and ScaleBgr stretches the rest.
+  // large as asked, and playback::ScalePicture stretches the rest.
   const double sy = double(height) / source_height;
   if (width <= 0) return sy < 1 ? ImageSize{0, height} : ImageSize{0, 0};
   const double sx = double(width) / source_width;
@@ -132,38 +132,6 @@ ImageSize DecodeBounds(int source_width, int source_height, int width, int heigh
   return sx >= sy ? ImageSize{width, 0} : ImageSize{0, height};
 }
 
-playback::DecodedPicture ScaleBgr(const playback::DecodedPicture& in, int width, int height) {
-  if (width == in.width && height == in.height) return in;
-  playback::DecodedPicture out;
-  out.width = width;
-  out.height = height;
-  out.pts_us = in.pts_us;
-  out.key = in.key;
-  out.bgr.resize(size_t(width) * size_t(height) * 3);
-  const double sx = double(in.width) / width, sy = double(in.height) / height;
-  auto at = [&](int x, int y, int c) {
-    return double(uint8_t(in.bgr[(size_t(y) * size_t(in.width) + size_t(x)) * 3 + size_t(c)]));
-  };
-  for (int y = 0; y < height; ++y) {
-    // Source coordinate of this pixel's centre, clamped to the edge pixels.
-    const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, double(in.height - 1));
-    const int y0 = int(fy), y1 = std::min(y0 + 1, in.height - 1);
-    const double wy = fy - y0;
-    for (int x = 0; x < width; ++x) {
-      const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, double(in.width - 1));
-      const int x0 = int(fx), x1 = std::min(x0 + 1, in.width - 1);
-      const double wx = fx - x0;
-      for (int c = 0; c < 3; ++c) {
-        const double top = at(x0, y0, c) * (1 - wx) + at(x1, y0, c) * wx;
-        const double bottom = at(x0, y1, c) * (1 - wx) + at(x1, y1, c) * wx;
-        const double v = top * (1 - wy) + bottom * wy;
-        out.bgr[(size_t(y) * size_t(width) + size_t(x)) * 3 + size_t(c)] =
-            char(uint8_t(std::clamp(std::lround(v), 0L, 255L)));
-      }
-    }
-  }
-  return out;
-}
 
 std::optional<size_t> PickPicture(const std::vector<int64_t>& times_us, int64_t t_us,
                                   int64_t window_us) {

@@ -71,9 +71,6 @@ ImageSize OutputSize(int source_width, int source_height, int width, int height)
 // conversion time and memory. Unbounded when the output is not smaller.
 ImageSize DecodeBounds(int source_width, int source_height, int width, int height);
 
-// Bilinear scaling of packed BGR (pixel centres aligned, edges clamped).
-// Returns `picture` unchanged when the size is already right.
-playback::DecodedPicture ScaleBgr(const playback::DecodedPicture& picture, int width, int height);
 
 // The position of the first picture whose time lies in [t_us, t_us +
 // window_us), in `times_us` sorted ascending; nullopt if none.

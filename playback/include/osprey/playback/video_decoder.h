@@ -34,8 +34,8 @@
 // is reset, so the next fragment decodes normally.
 //
 // Threading: a VideoDecoder is used by one thread at a time (it holds codec
-// state); distinct decoders are independent. EncodeJpeg / EncodePng are
-// pure functions, callable from any thread. libav may log damage to stderr
+// state); distinct decoders are independent. ScalePicture, EncodeJpeg and
+// EncodePng are pure functions, callable from any thread. libav may log damage to stderr
 // through its default log callback.
 #pragma once
 
@@ -83,6 +83,11 @@ class VideoDecoder {
   // decoder with it; InvalidArgument if it is unusable.
   virtual Status DecodeFragment(const TrackSamples& samples, std::vector<DecodedPicture>* out) = 0;
 };
+
+// The picture resized to exactly width x height (bilinear; the aspect
+// ratio is the caller's business). InvalidArgument for an inconsistent
+// picture or a size out of range.
+Result<DecodedPicture> ScalePicture(const DecodedPicture& picture, int width, int height);
 
 // Baseline JPEG (4:2:0, full range) of a picture; quality 1 (smallest) to
 // 100 (best), clamped. InvalidArgument for an empty or inconsistent picture.
