@@ -105,7 +105,8 @@ void FileShardLog::AppendAsync(std::vector<RecordInput> records, AppendCallback 
   if (options_.tail_cache_bytes > 0) {
     for (size_t i = 0; i < records.size(); ++i) {
       Record r{result.first_index + i, arrival, std::move(records[i].partition_key),
-               std::move(records[i].explicit_hash_key), std::move(records[i].data)};
+               std::move(records[i].explicit_hash_key), std::move(records[i].data),
+               records[i].encrypted};
       tail_bytes_ += TailCost(r);
       tail_.push_back(std::move(r));
     }

@@ -52,7 +52,8 @@ void EncodeRecord(uint64_t index, int64_t arrival_ms, const RecordInput& in, std
   PutU32(out, static_cast<uint32_t>(body));
   PutU64(out, index);
   PutU64(out, static_cast<uint64_t>(arrival_ms));
-  out->push_back(static_cast<char>(in.explicit_hash_key ? kFlagHasHashKey : 0));
+  out->push_back(static_cast<char>((in.explicit_hash_key ? kFlagHasHashKey : 0) |
+                                   (in.encrypted ? kFlagEncrypted : 0)));
   PutU16(out, static_cast<uint16_t>(in.partition_key.size()));
   out->push_back(static_cast<char>(in.explicit_hash_key ? in.explicit_hash_key->size() : 0));
   PutU32(out, static_cast<uint32_t>(in.data.size()));
@@ -71,6 +72,7 @@ Record RecordView::ToRecord() const {
   r.partition_key.assign(partition_key);
   if (has_hash_key) r.explicit_hash_key.emplace(hash_key);
   r.data.assign(data);
+  r.encrypted = encrypted;
   return r;
 }
 
@@ -98,7 +100,7 @@ Decode DecodeRecord(std::string_view buf, uint32_t max_record_bytes, RecordView*
   const size_t data_len = GetLE(b + 20, 4);
   // A matching CRC over wrong inner lengths means a writer bug, not disk rot;
   // still refuse it rather than read out of bounds.
-  if ((flags & ~kFlagHasHashKey) != 0 || kBodyFixedSize + key_len + hash_len + data_len != body ||
+  if ((flags & ~kKnownFlags) != 0 || kBodyFixedSize + key_len + hash_len + data_len != body ||
       (!(flags & kFlagHasHashKey) && hash_len != 0)) {
     *why = "inconsistent record fields";
     return Decode::kCorrupt;
@@ -108,6 +110,7 @@ Decode DecodeRecord(std::string_view buf, uint32_t max_record_bytes, RecordView*
   out->has_hash_key = (flags & kFlagHasHashKey) != 0;
   out->hash_key = std::string_view(v + key_len, hash_len);
   out->data = std::string_view(v + key_len + hash_len, data_len);
+  out->encrypted = (flags & kFlagEncrypted) != 0;
   *frame_size = kFrameHeaderSize + body;
   return Decode::kOk;
 }

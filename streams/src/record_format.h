@@ -17,6 +17,11 @@ inline constexpr size_t kFrameHeaderSize = 8;     // u32 masked crc + u32 body l
 // seq(8) arrival(8) flags(1) key_len(2) hash_key_len(1) data_len(4)
 inline constexpr size_t kBodyFixedSize = 24;
 inline constexpr uint8_t kFlagHasHashKey = 0x01;
+// The data field holds an encryption envelope (FORMAT.md "Encrypted
+// records"). Writers before the flag existed refused any other bit, so an
+// old reader rejects such a frame as corrupt rather than misreading it.
+inline constexpr uint8_t kFlagEncrypted = 0x02;
+inline constexpr uint8_t kKnownFlags = kFlagHasHashKey | kFlagEncrypted;
 
 void AppendSegmentHeader(uint64_t base_index, std::string* out);
 // False when the header is not ours.
@@ -34,6 +39,7 @@ struct RecordView {
   bool has_hash_key = false;
   std::string_view hash_key;
   std::string_view data;
+  bool encrypted = false;
 
   Record ToRecord() const;
 };

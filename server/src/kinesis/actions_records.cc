@@ -66,7 +66,7 @@ void PutRecord(const Call& c) {
         auto out = Output::For(c.codec, &body);
         out->BeginObject().Key("ShardId").String(one.shard_id);
         out->Key("SequenceNumber").String(one.sequence_number);
-        out->Key("EncryptionType").String("NONE").EndObject();
+        out->Key("EncryptionType").String(one.encrypted ? "KMS" : "NONE").EndObject();
         c.Ok(std::move(body));
       });
 }
@@ -113,7 +113,9 @@ void PutRecords(const Call& c) {
           }
           out->EndObject();
         }
-        out->EndArray().Key("EncryptionType").String("NONE").EndObject();
+        // The batch is sealed or not as a whole (one registry state).
+        const bool sealed = !r->empty() && r->front().encrypted;
+        out->EndArray().Key("EncryptionType").String(sealed ? "KMS" : "NONE").EndObject();
         c.Ok(std::move(body));
       });
 }

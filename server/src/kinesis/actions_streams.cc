@@ -95,7 +95,7 @@ void DescribeStream(const Call& c) {
   out->EndArray().Key("HasMoreShards").Bool(more);
   out->Key("RetentionPeriodHours").Int64(d->retention_hours);
   out->Key("StreamCreationTimestamp").TimestampMs(d->created_ms);
-  WriteMonitoringAndEncryption(*out);
+  WriteMonitoringAndEncryption(*out, *d);
   out->EndObject().EndObject();
   c.Ok(std::move(body));
 }
@@ -114,7 +114,7 @@ void DescribeStreamSummary(const Call& c) {
       streams::StreamModeName(d->mode)).EndObject();
   out->Key("RetentionPeriodHours").Int64(d->retention_hours);
   out->Key("StreamCreationTimestamp").TimestampMs(d->created_ms);
-  WriteMonitoringAndEncryption(*out);
+  WriteMonitoringAndEncryption(*out, *d);
   out->Key("OpenShardCount").Int64(d->open_shard_count);
   out->Key("ConsumerCount").Int64(d->consumer_count);
   out->Key("MaxRecordSizeInKiB").Int64(d->max_record_size_kib);
@@ -228,6 +228,7 @@ void AddStreamActions(ActionTable* t) {
   t->emplace_back("UpdateStreamMode", &UpdateStreamMode);
   t->emplace_back("DescribeLimits", &DescribeLimits);
   AddTagActions(t);
+  AddAdminActions(t);
 }
 
 }  // namespace osprey::server::kinesis

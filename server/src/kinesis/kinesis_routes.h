@@ -82,5 +82,7 @@ void AddShardActions(ActionTable* table);
 void AddRecordActions(ActionTable* table);
 void AddConsumerActions(ActionTable* table);
 void AddTagActions(ActionTable* table);
+// Enable/DisableEnhancedMonitoring, Start/StopStreamEncryption (actions_admin.cc).
+void AddAdminActions(ActionTable* table);
 
 }  // namespace osprey::server::kinesis

@@ -22,16 +22,19 @@ void WriteShard(Output& out, const streams::ShardDescription& s) {
   out.EndObject().EndObject();
 }
 
-void WriteMonitoringAndEncryption(Output& out) {
-  out.Key("EnhancedMonitoring").BeginArray().BeginObject().Key("ShardLevelMetrics").BeginArray()
-      .EndArray().EndObject().EndArray();
-  out.Key("EncryptionType").String("NONE");
+void WriteMonitoringAndEncryption(Output& out, const streams::StreamDescription& d) {
+  out.Key("EnhancedMonitoring").BeginArray().BeginObject().Key("ShardLevelMetrics").BeginArray();
+  for (const auto& m : d.shard_level_metrics) out.String(m);
+  out.EndArray().EndObject().EndArray();
+  out.Key("EncryptionType").String(d.kms_key_id ? "KMS" : "NONE");
+  if (d.kms_key_id) out.Key("KeyId").String(*d.kms_key_id);
 }
 
 void WriteRecord(Output& out, const streams::StreamRecord& r) {
   out.BeginObject().Key("SequenceNumber").String(r.sequence_number);
   out.Key("ApproximateArrivalTimestamp").TimestampMs(r.arrival_ms);
   out.Key("Data").Blob(r.data).Key("PartitionKey").String(r.partition_key);
+  if (r.encrypted) out.Key("EncryptionType").String("KMS");
   out.EndObject();
 }
 

@@ -11,9 +11,11 @@ namespace osprey::server::kinesis {
 // {"ShardId", "ParentShardId"?, "AdjacentParentShardId"?, "HashKeyRange",
 //  "SequenceNumberRange"}
 void WriteShard(Output& out, const streams::ShardDescription& shard);
-// "EnhancedMonitoring":[{"ShardLevelMetrics":[]}],"EncryptionType":"NONE"
-void WriteMonitoringAndEncryption(Output& out);
-// {"SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey"}
+// "EnhancedMonitoring":[{"ShardLevelMetrics":[...]}], "EncryptionType":
+// "NONE" or "KMS" with "KeyId"
+void WriteMonitoringAndEncryption(Output& out, const streams::StreamDescription& d);
+// {"SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey",
+//  "EncryptionType" (only "KMS", for records stored encrypted)}
 void WriteRecord(Output& out, const streams::StreamRecord& record);
 // "ChildShards":[{"ShardId","ParentShards","HashKeyRange"}]
 void WriteChildShards(Output& out, const std::vector<streams::ChildShard>& children);

@@ -3,6 +3,7 @@
 // Split by concern: engine_open.cc (open, commit, shard logs, lookups,
 // retention, close), engine_streams.cc (stream control plane),
 // engine_settings.cc (retention period, tags, mode, consumers),
+// engine_admin.cc (enhanced monitoring, encryption),
 // engine_reshard.cc, engine_put.cc, engine_read.cc.
 //
 // Locking: mu_ (a shared_mutex) guards meta_ and runtime_. Control-plane
@@ -30,6 +31,7 @@
 #include "osprey/streams/iterator.h"
 #include "osprey/streams/shard_log.h"
 #include "osprey/streams/stream_engine.h"
+#include "record_crypto.h"
 #include "registry.h"
 
 namespace osprey::streams::engine {
@@ -83,6 +85,13 @@ class StreamEngineImpl final : public StreamEngine {
   AccountLimits DescribeLimits() override;
   std::string StreamArn(std::string_view name) const override;
   Result<std::string> StreamNameFromArn(std::string_view arn) const override;
+
+  Result<MonitoringChange> EnableMonitoring(std::string_view name,
+                                            const std::vector<std::string>& metrics) override;
+  Result<MonitoringChange> DisableMonitoring(std::string_view name,
+                                             const std::vector<std::string>& metrics) override;
+  Status StartEncryption(std::string_view name, std::string_view key_id) override;
+  Status StopEncryption(std::string_view name, std::string_view key_id) override;
 
   Status SplitShard(std::string_view name, std::string_view shard_id,
                     std::string_view new_starting_hash_key) override;
@@ -158,7 +167,12 @@ class StreamEngineImpl final : public StreamEngine {
   // REQUIRES: the shard's throttle_mu is not held. True when the shard has
   // budget for `bytes` in one more record now, and takes it.
   bool TakeWriteBudget(ShardRuntime* shard, size_t bytes, int64_t now_ms);
-
+  // Counts one Start/StopEncryption against the daily quota (pruning
+  // entries older than 24 h) and makes `s` UPDATING; ResourceExhausted
+  // when the quota is spent.
+  Status TakeEncryptionChange(StreamMeta& s, int64_t now) const;
+  Result<MonitoringChange> ChangeMonitoring(std::string_view name,
+                                            const std::vector<std::string>& metrics, bool enable);
   const EngineOptions options_;
   const std::string registry_path_;
   std::unique_ptr<IteratorCodec> codec_;
@@ -168,6 +182,9 @@ class StreamEngineImpl final : public StreamEngine {
   mutable std::shared_mutex mu_;
   RegistryMeta meta_;                                         // GUARDED_BY(mu_)
   std::map<std::string, StreamRuntime, std::less<>> runtime_;  // GUARDED_BY(mu_)
+  // Master key and data keys of encrypted streams (record_crypto.h); after
+  // options_, from which it is built.
+  KeyRing keys_;
 };
 
 // Stream and consumer names: [a-zA-Z0-9_.-]{1,128} (also keeps them safe

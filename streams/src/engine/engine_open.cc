@@ -74,7 +74,8 @@ bool ValidName(std::string_view name) {
 
 StreamEngineImpl::StreamEngineImpl(EngineOptions options)
     : options_(WithDefaults(std::move(options))),
-      registry_path_(options_.root_dir + "/registry") {}
+      registry_path_(options_.root_dir + "/registry"),
+      keys_(options_.root_dir + "/master.key") {}
 
 StreamEngineImpl::~StreamEngineImpl() { (void)Close(); }
 

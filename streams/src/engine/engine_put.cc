@@ -104,6 +104,15 @@ void StreamEngineImpl::PutRecordsAsync(std::string_view stream, std::vector<Reco
                                      " bytes per PutRecords request.");
       }
     }
+    // Sealed under the shared lock, so that every record put after the
+    // StartStreamEncryption commit (which takes mu_ exclusively) is
+    // encrypted, and none after StopStreamEncryption is.
+    if (st.ok() && (*meta)->kms_key_id) {
+      for (auto& r : records) {
+        st = keys_.Seal(*(*meta)->kms_key_id, &r);
+        if (!st.ok()) break;
+      }
+    }
     if (!st.ok()) {
       lock.unlock();
       batch->done(std::move(st));
@@ -117,6 +126,7 @@ void StreamEngineImpl::PutRecordsAsync(std::string_view stream, std::vector<Reco
       auto it = std::upper_bound(routes.begin(), routes.end(), keys[i],
                                  [](HashKey k, const Route& r) { return k < r.range.start; });
       PutRecordResult& res = batch->results[i];
+      res.encrypted = records[i].encrypted;
       if (it == routes.begin()) {  // cannot happen: the routes cover 0 .. 2^128-1
         res.status = Status::Internal("no open shard owns hash key " + FormatHashKey(keys[i]));
         continue;

@@ -151,7 +151,12 @@ Result<ShardReadResult> StreamEngineImpl::ReadShardImpl(std::string_view stream,
   out.records.reserve(read.records.size());
   const int64_t created_s = created_ms / 1000;
   for (Record& r : read.records) {
+    // Records written while the stream was encrypted; the envelope names
+    // its key, so this works whatever the stream's setting is now.
+    const bool sealed = r.encrypted;
+    if (sealed) OSPREY_RETURN_IF_ERROR(keys_.Open(&r));
     StreamRecord sr;
+    sr.encrypted = sealed;
     sr.sequence_number = EncodeSequenceNumber({created_s, r.sequence_index, r.arrival_ms / 1000, shard_index});
     sr.sequence_index = r.sequence_index;
     sr.arrival_ms = r.arrival_ms;

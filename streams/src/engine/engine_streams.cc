@@ -172,6 +172,8 @@ Result<StreamDescription> StreamEngineImpl::DescribeStream(std::string_view name
   d.created_ms = s->created_ms;
   d.consumer_count = static_cast<uint32_t>(s->consumers.size());
   d.max_record_size_kib = s->max_record_size_kib;
+  d.shard_level_metrics = s->shard_level_metrics;
+  d.kms_key_id = s->kms_key_id;
   if (d.status != StreamStatus::kCreating) {
     d.open_shard_count = s->OpenShardCount();
     for (const auto& sh : s->shards) {

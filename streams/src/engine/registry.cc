@@ -30,7 +30,11 @@ uint32_t StreamMeta::OpenShardCount() const {
 
 namespace {
 
-constexpr std::string_view kMagic = "osprey-streams-registry 1";
+// Version 2 added the "monitoring", "encryption" and "encchange" lines. Version 1 files
+// are read as streams with neither; an older binary refuses version 2
+// rather than drop the settings.
+constexpr std::string_view kMagic = "osprey-streams-registry 2";
+constexpr std::string_view kMagicV1 = "osprey-streams-registry 1";
 
 bool Plain(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -129,6 +133,26 @@ bool ParseStreamLine(const std::vector<std::string_view>& f, StreamMeta* s) {
     s->shard_count_updates_ms.push_back(ms);
     return true;
   }
+  if (kind == "monitoring" && f.size() >= 2 && s->shard_level_metrics.empty()) {
+    for (size_t i = 1; i < f.size(); ++i) {
+      auto m = Unescape(f[i]);
+      if (!m || m->empty()) return false;
+      s->shard_level_metrics.push_back(*m);
+    }
+    return true;
+  }
+  if (kind == "encchange" && f.size() == 2) {
+    int64_t ms;
+    if (!ParseInt(f[1], &ms)) return false;
+    s->encryption_changes_ms.push_back(ms);
+    return true;
+  }
+  if (kind == "encryption" && f.size() == 2 && !s->kms_key_id) {
+    auto k = Unescape(f[1]);
+    if (!k || k->empty()) return false;
+    s->kms_key_id = *k;
+    return true;
+  }
   if (kind == "shard" && f.size() == 8) {
     ShardMeta m;
     auto start = ParseHashKey(f[2]);
@@ -174,6 +198,13 @@ std::string SerializeRegistry(const RegistryMeta& meta) {
     for (const auto& [k, v] : s.tags) o << "tag " << Escape(k) << ' ' << Escape(v) << '\n';
     for (const auto& c : s.consumers) o << "consumer " << Escape(c.name) << ' ' << c.created_ms << '\n';
     for (int64_t ms : s.shard_count_updates_ms) o << "scale " << ms << '\n';
+    if (!s.shard_level_metrics.empty()) {
+      o << "monitoring";
+      for (const auto& m : s.shard_level_metrics) o << ' ' << Escape(m);
+      o << '\n';
+    }
+    if (s.kms_key_id) o << "encryption " << Escape(*s.kms_key_id) << '\n';
+    for (int64_t ms : s.encryption_changes_ms) o << "encchange " << ms << '\n';
     for (const auto& sh : s.shards) {
       o << "shard " << sh.index << ' ' << FormatHashKey(sh.range.start) << ' '
         << FormatHashKey(sh.range.end) << ' ' << sh.created_ms << ' ' << Opt(sh.closed_ms) << ' '
@@ -214,7 +245,7 @@ Result<RegistryMeta> ParseRegistry(const std::string& text) {
   while (std::getline(in, line)) {
     ++n;
     if (n == 1) {
-      if (line != kMagic) return bad(n, "not a registry (magic)");
+      if (line != kMagic && line != kMagicV1) return bad(n, "not a registry (magic)");
       continue;
     }
     auto f = Split(line);

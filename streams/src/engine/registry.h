@@ -50,6 +50,9 @@ struct StreamMeta {
   std::vector<ConsumerMeta> consumers;         // registration order
   std::vector<int64_t> shard_count_updates_ms;  // UpdateShardCount calls, last 24 h
   std::vector<ShardMeta> shards;               // by index; expired closed shards removed
+  std::vector<std::string> shard_level_metrics;  // kShardLevelMetrics order
+  std::optional<std::string> kms_key_id;         // set while encryption is on
+  std::vector<int64_t> encryption_changes_ms;    // Start/StopEncryption, last 24 h
 
   const ShardMeta* FindShard(uint32_t index) const;
   ShardMeta* FindShard(uint32_t index);

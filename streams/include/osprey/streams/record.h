@@ -21,6 +21,9 @@ struct RecordInput {
   std::string partition_key;                     // 1..256 bytes (checked by the API layer)
   std::optional<std::string> explicit_hash_key;  // decimal text, <= 255 bytes
   std::string data;                              // the blob, may be empty
+  // `data` is an encryption envelope (record_crypto.h), not the caller's
+  // blob: set by the engine, stored as frame flag bit 1 (FORMAT.md).
+  bool encrypted = false;
 };
 
 // One stored record, as a reader sees it.
@@ -30,6 +33,7 @@ struct Record {
   std::string partition_key;
   std::optional<std::string> explicit_hash_key;
   std::string data;
+  bool encrypted = false;  // as RecordInput::encrypted
 
   // Bytes counted against read limits (data + partition key), as Kinesis does.
   size_t PayloadBytes() const { return data.size() + partition_key.size(); }

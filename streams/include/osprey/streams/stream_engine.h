@@ -11,8 +11,9 @@
 // streams/<stream id>-<name>/shardId-NNNNNNNNNNNN/.
 //
 // Lifecycle and status: CreateStream makes a stream CREATING for
-// create_delay_ms (default 500 ms, as the spec), then ACTIVE; resharding and
-// UpdateStreamMode make it UPDATING for update_delay_ms. The change itself
+// create_delay_ms (default 500 ms, as the spec), then ACTIVE; resharding,
+// UpdateStreamMode and Start/StopEncryption make it UPDATING for
+// update_delay_ms. The change itself
 // is committed (and visible in Describe) at once; the status is only what
 // waiters poll for and what makes a second reshard wait. Status is computed
 // from the clock, so no timer runs. DeleteStream removes the stream at once
@@ -65,6 +66,7 @@ struct EngineOptions {
   uint32_t max_consumers = 20;
   uint32_t max_creating_consumers = 5;     // 0 = unlimited
   uint32_t max_shard_count_updates_per_day = 10;  // UpdateShardCount; 0 = unlimited
+  uint32_t max_encryption_changes_per_day = 25;   // Start/StopEncryption; 0 = unlimited
 
   // Per-shard write throughput (spec 4.8), off by default. When on, records
   // beyond it fail per entry with ResourceExhausted "Rate exceeded for shard
@@ -121,6 +123,27 @@ class StreamEngine {
   // InvalidArgument when it is no stream ARN, NotFound for another
   // region/account (spec 3 "Addr").
   virtual Result<std::string> StreamNameFromArn(std::string_view arn) const = 0;
+
+  // ---- Monitoring and encryption (engine_admin.cc) ----------------------
+  // `metrics` are names of kShardLevelMetrics or "ALL" (InvalidArgument for
+  // others or an empty list). Needs ACTIVE (FailedPrecondition otherwise).
+  // The set is stored in the registry and shown by DescribeStream; the
+  // stream does not become UPDATING. Only a setting: no metrics are emitted.
+  virtual Result<MonitoringChange> EnableMonitoring(std::string_view name,
+                                                    const std::vector<std::string>& metrics) = 0;
+  virtual Result<MonitoringChange> DisableMonitoring(std::string_view name,
+                                                     const std::vector<std::string>& metrics) = 0;
+  // Needs ACTIVE (FailedPrecondition otherwise); ResourceExhausted past
+  // max_encryption_changes_per_day (Start and Stop count alike). The
+  // stream is UPDATING for update_delay_ms. From the commit on, records put are sealed with
+  // AES-256-GCM under the data key of `key_id` (non-empty, <= 2048 bytes),
+  // FORMAT.md "Encrypted records"; reads decrypt transparently.
+  virtual Status StartEncryption(std::string_view name, std::string_view key_id) = 0;
+  // Needs ACTIVE; new records are stored in clear again (old ones stay
+  // readable) and the stream is UPDATING for update_delay_ms. When
+  // encryption is already off this changes nothing and succeeds. `key_id`
+  // is not compared with the stream's key (records name their own key).
+  virtual Status StopEncryption(std::string_view name, std::string_view key_id) = 0;
 
   // ---- Resharding (spec 4.6; needs ACTIVE and PROVISIONED) --------------
   virtual Status SplitShard(std::string_view name, std::string_view shard_id,

@@ -75,6 +75,23 @@ struct StreamDescription {
   uint32_t open_shard_count = 0;
   uint32_t consumer_count = 0;
   uint32_t max_record_size_kib = 1024;
+  // EnhancedMonitoring ShardLevelMetrics, in kShardLevelMetrics order.
+  std::vector<std::string> shard_level_metrics;
+  // Set while encryption is on (EncryptionType KMS); absent for NONE.
+  std::optional<std::string> kms_key_id;
+};
+
+// The seven metric names of Enable/DisableEnhancedMonitoring, in the order
+// AWS lists them ("ALL" expands to these).
+inline constexpr std::string_view kShardLevelMetrics[] = {
+    "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
+    "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
+    "IteratorAgeMilliseconds"};
+
+// Enable/DisableEnhancedMonitoring's answer: the metrics before and after.
+struct MonitoringChange {
+  std::vector<std::string> current;
+  std::vector<std::string> desired;
 };
 
 struct StreamSummary {
@@ -128,6 +145,7 @@ struct PutRecordResult {
   std::string sequence_number;
   uint64_t sequence_index = 0;
   int64_t arrival_ms = 0;
+  bool encrypted = false;  // stored sealed (the API reports EncryptionType KMS)
 };
 
 struct IteratorRequest {
@@ -149,7 +167,8 @@ struct StreamRecord {
   int64_t arrival_ms = 0;  // ApproximateArrivalTimestamp
   std::string partition_key;
   std::optional<std::string> explicit_hash_key;
-  std::string data;
+  std::string data;        // always the plaintext
+  bool encrypted = false;  // stored sealed (EncryptionType KMS)
 };
 
 struct ChildShard {
