@@ -37,6 +37,9 @@ class DeliveryStream {
   void RunOnce();
   DeliveryStats Stats();
   Status Close();
+  // The durable record log, for a KinesisReader feeding it. Valid until
+  // Close; the reader must be closed first.
+  streams::ShardLog* log() const { return log_.get(); }
 
  private:
   DeliveryStream() = default;

@@ -8,8 +8,10 @@
 #include <random>
 
 #include "delivery_stream.h"
+#include "kinesis_reader.h"
 #include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
+#include "osprey/streams/stream_engine.h"
 #include "registry.h"
 
 namespace osprey::firehose {
@@ -43,21 +45,19 @@ class Engine : public FirehoseEngine {
     OSPREY_ASSIGN_OR_RETURN(auto loaded, LoadRegistry(RegistryPath()));
     for (DeliveryStreamInfo& info : loaded) {
       info.arn = Arn(info.name);
-      Entry entry{std::move(info), nullptr};
+      Entry entry{std::move(info), nullptr, nullptr};
       OSPREY_ASSIGN_OR_RETURN(entry.stream, OpenStream(entry.info));
+      OSPREY_ASSIGN_OR_RETURN(entry.reader, OpenReader(entry.info, entry.stream.get()));
       streams_.emplace(entry.info.name, std::move(entry));
     }
     return Status::Ok();
   }
 
   Status Create(const CreateRequest& req) override {
-    if (req.type != "DirectPut") {
-      if (req.type == "KinesisStreamAsSource") {
-        return Status::InvalidArgument(
-            "DeliveryStreamType KinesisStreamAsSource is not supported yet by Osprey");
-      }
+    if (req.type != "DirectPut" && req.type != kKinesisSource) {
       return Status::InvalidArgument("DeliveryStreamType " + req.type + " is not supported");
     }
+    if (req.type == kKinesisSource) OSPREY_RETURN_IF_ERROR(CheckSource(req.source_stream_arn).status());
     {
       DeliveryStreamInfo probe;
       probe.destination_kind = req.destination_kind;
@@ -88,13 +88,21 @@ class Engine : public FirehoseEngine {
     entry.info.destination = req.destination;
     entry.info.tags = req.tags;
     entry.info.incarnation = NewIncarnation();
+    if (req.type == kKinesisSource) {
+      entry.info.source_stream_arn = req.source_stream_arn;
+      entry.info.source_role_arn = req.source_role_arn;
+      entry.info.delivery_start_ms = entry.info.create_ms;
+    }
     // A directory left by a delete that crashed half-way is not ours.
     OSPREY_RETURN_IF_ERROR(RemoveTree(StreamDir(req.name)));
     OSPREY_ASSIGN_OR_RETURN(entry.stream, OpenStream(entry.info));
+    // On failure `entry` goes away, and its stream's destructor closes it.
+    OSPREY_ASSIGN_OR_RETURN(entry.reader, OpenReader(entry.info, entry.stream.get()));
     streams_.emplace(req.name, std::move(entry));
     Status st = SaveLocked();
     if (!st.ok()) {
       auto node = streams_.extract(req.name);
+      if (node.mapped().reader) node.mapped().reader->Close();
       (void)node.mapped().stream->Close();
       (void)RemoveTree(StreamDir(req.name));
       return st;
@@ -119,6 +127,7 @@ class Engine : public FirehoseEngine {
 
   Status Delete(const std::string& name) override {
     std::shared_ptr<DeliveryStream> stream;
+    std::shared_ptr<KinesisReader> reader;
     {
       std::lock_guard lock(mu_);
       OSPREY_ASSIGN_OR_RETURN(Entry* e, FindLocked(name));
@@ -127,10 +136,13 @@ class Engine : public FirehoseEngine {
                                           " is in CREATING state and cannot be deleted.");
       }
       stream = std::move(e->stream);
+      reader = std::move(e->reader);
       streams_.erase(name);
       OSPREY_RETURN_IF_ERROR(SaveLocked());
     }
-    // Undelivered records are dropped (spec 3 DeleteDeliveryStream).
+    // Undelivered records are dropped (spec 3 DeleteDeliveryStream). The
+    // reader goes first: it appends to the stream's log.
+    if (reader) reader->Close();
     (void)stream->Close();
     return RemoveTree(StreamDir(name));
   }
@@ -220,6 +232,7 @@ class Engine : public FirehoseEngine {
     }
     Status first;
     for (auto& [name, e] : streams) {
+      if (e.reader) e.reader->Close();
       Status st = e.stream->Close();
       if (first.ok() && !st.ok()) first = st;
     }
@@ -228,10 +241,15 @@ class Engine : public FirehoseEngine {
 
   void TEST_RunDeliveryOnce() override {
     std::vector<std::shared_ptr<DeliveryStream>> all;
+    std::vector<std::shared_ptr<KinesisReader>> readers;
     {
       std::lock_guard lock(mu_);
-      for (auto& [name, e] : streams_) all.push_back(e.stream);
+      for (auto& [name, e] : streams_) {
+        all.push_back(e.stream);
+        if (e.reader) readers.push_back(e.reader);
+      }
     }
+    for (auto& r : readers) r->PollOnce();
     for (auto& s : all) s->RunOnce();
   }
 
@@ -249,7 +267,44 @@ class Engine : public FirehoseEngine {
   struct Entry {
     DeliveryStreamInfo info;
     std::shared_ptr<DeliveryStream> stream;
+    std::shared_ptr<KinesisReader> reader;  // KinesisStreamAsSource only
   };
+
+  static constexpr std::string_view kKinesisSource = "KinesisStreamAsSource";
+
+  // The data stream's name for a source ARN that names an existing stream.
+  Result<std::string> CheckSource(const std::string& arn) const {
+    if (options_.data_streams == nullptr) {
+      return Status::InvalidArgument("KinesisStreamAsSource needs a data-stream engine");
+    }
+    auto name = options_.data_streams->StreamNameFromArn(arn);
+    Status st = name.ok() ? options_.data_streams->DescribeStream(*name).status() : name.status();
+    // Spec 3: a missing source stream is InvalidArgumentException.
+    if (!st.ok()) return Status::InvalidArgument(st.message());
+    return name;
+  }
+
+  Result<std::shared_ptr<KinesisReader>> OpenReader(const DeliveryStreamInfo& info,
+                                                    DeliveryStream* stream) {
+    if (info.type != kKinesisSource) return std::shared_ptr<KinesisReader>();
+    if (options_.data_streams == nullptr) {
+      log::Warn("firehose", "no data-stream engine: Kinesis source not read", {{"stream", info.name}});
+      return std::shared_ptr<KinesisReader>();
+    }
+    // A source deleted while we were down: keep the delivery stream (its
+    // undelivered records still go out); the reader just finds nothing.
+    auto source = options_.data_streams->StreamNameFromArn(info.source_stream_arn);
+    if (!source.ok()) {
+      // Another region or account configured since: keep serving the rest.
+      log::Warn("firehose", "Kinesis source not read", {{"stream", info.name},
+                {"error", source.status().ToString()}});
+      return std::shared_ptr<KinesisReader>();
+    }
+    OSPREY_ASSIGN_OR_RETURN(auto r, KinesisReader::Open(options_.data_streams, *source,
+                                                        info.delivery_start_ms, stream->log(),
+                                                        StreamDir(info.name), &options_));
+    return std::shared_ptr<KinesisReader>(std::move(r));
+  }
 
   std::string RegistryPath() const { return options_.root_dir + "/streams.json"; }
   std::string StreamDir(const std::string& name) const { return options_.root_dir + "/" + name; }

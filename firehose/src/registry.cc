@@ -22,6 +22,9 @@ Status SaveRegistry(const std::string& path, const std::vector<const DeliveryStr
         {"destination_kind", Value::String(s->destination_kind)},
         {"destination", s->destination},
         {"tags", Value::MakeMap(std::move(tags))},
+        {"source_stream_arn", Value::String(s->source_stream_arn)},
+        {"source_role_arn", Value::String(s->source_role_arn)},
+        {"delivery_start_ms", Value::Int(s->delivery_start_ms)},
     }));
   }
   Value root = Value::MakeMap({{"format", Value::Int(1)}, {"streams", Value::MakeArray(std::move(list))}});
@@ -55,6 +58,9 @@ Result<std::vector<DeliveryStreamInfo>> LoadRegistry(const std::string& path) {
     s.incarnation = GetString(v, "incarnation");
     s.destination_kind = GetString(v, "destination_kind");
     if (const Value* d = v.Find("destination")) s.destination = *d;
+    s.source_stream_arn = GetString(v, "source_stream_arn");
+    s.source_role_arn = GetString(v, "source_role_arn");
+    s.delivery_start_ms = GetInt(v, "delivery_start_ms", 0);
     if (const Value* t = v.Find("tags"); t != nullptr && t->type() == Value::Type::kMap) {
       for (const auto& [k, x] : t->as_map()) {
         if (x.type() == Value::Type::kString) s.tags[k] = x.as_string();

@@ -4,7 +4,8 @@
 //   {"format":1,"streams":[{"name":..,"type":..,"status":..,"version":N,
 //     "created_ms":N,"updated_ms":N,"throughput_hint":N,"incarnation":"hex16",
 //     "destination_kind":"ExtendedS3","destination":{...description...},
-//     "tags":{"k":"v"}}]}
+//     "tags":{"k":"v"},"source_stream_arn":"..","source_role_arn":"..",
+//     "delivery_start_ms":N}]}   (the source_* members: KinesisStreamAsSource)
 // Rewritten whole and atomically (osprey/base/file_util.h WriteFileAtomically) on every
 // control-plane change; the number of streams is small (quota 5000).
 //

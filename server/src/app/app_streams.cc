@@ -49,6 +49,9 @@ Status StartFirehose(const ServerOptions& options, App::State* state) {
   fo.root_dir = state->startup.data_dir + "/firehose";
   fo.s3_root = state->startup.data_dir + "/s3";
   fo.region = options.region;
+  // KinesisStreamAsSource reads this server's data streams. App::State
+  // declares the stream engine first, so it outlives the Firehose engine.
+  fo.data_streams = state->streams.get();
   OSPREY_ASSIGN_OR_RETURN(state->firehose_engine, osprey::firehose::FirehoseEngine::Open(fo));
   state->firehose.engine = state->firehose_engine.get();
   state->firehose.region = options.region;

@@ -5,6 +5,8 @@
 #include "firehose/destination_config.h"
 #include "firehose/http_endpoint_config.h"
 
+#include <regex>
+
 namespace osprey::server::firehose {
 namespace fh = osprey::firehose;
 namespace {
@@ -14,6 +16,39 @@ constexpr std::string_view kUnsupportedDestinations[] = {
     "AmazonopensearchserviceDestinationConfiguration",
     "AmazonOpenSearchServerlessDestinationConfiguration", "SplunkDestinationConfiguration",
     "SnowflakeDestinationConfiguration", "IcebergDestinationConfiguration"};
+
+bool IsKinesisStreamArn(std::string_view s) {
+  static const std::regex re(R"(arn:.*:kinesis:[a-zA-Z0-9\-]+:\d{12}:stream/[a-zA-Z0-9_.-]+)");
+  return std::regex_match(s.begin(), s.end(), re);
+}
+
+bool IsRoleArn(std::string_view s) {
+  static const std::regex re(R"(arn:.*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+)");
+  return std::regex_match(s.begin(), s.end(), re);
+}
+
+// KinesisStreamSourceConfiguration{KinesisStreamARN*, RoleARN*} (spec 3).
+Status ParseKinesisSource(const Input& c, fh::CreateRequest* req, Validation* v) {
+  constexpr std::string_view kPath = "KinesisStreamSourceConfiguration";
+  OSPREY_ASSIGN_OR_RETURN(auto arn, c.String("KinesisStreamARN"));
+  OSPREY_ASSIGN_OR_RETURN(auto role, c.String("RoleARN"));
+  const std::string arn_path = std::string(kPath) + ".KinesisStreamARN";
+  const std::string role_path = std::string(kPath) + ".RoleARN";
+  v->Required(arn_path, arn.has_value());
+  v->Length(arn_path, arn, 1, 512);
+  if (arn && !arn->empty()) {
+    v->Pattern(arn_path, arn, "arn:.*:kinesis:[a-zA-Z0-9\\-]+:\\d{12}:stream/[a-zA-Z0-9_.-]+",
+               &IsKinesisStreamArn);
+  }
+  v->Required(role_path, role.has_value());
+  v->Length(role_path, role, 1, 512);
+  if (role && !role->empty()) {
+    v->Pattern(role_path, role, "arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+", &IsRoleArn);
+  }
+  req->source_stream_arn = arn.value_or("");
+  req->source_role_arn = role.value_or("");
+  return Status::Ok();
+}
 
 Status ParseTags(const Input& in, std::map<std::string, std::string>* out, Validation* v) {
   OSPREY_ASSIGN_OR_RETURN(auto tags, in.ObjectList("Tags"));
@@ -54,6 +89,7 @@ Status CreateImpl(FirehoseContext* ctx, const Input& in, std::string* body) {
   }
   fh::CreateRequest req;
   OSPREY_RETURN_IF_ERROR(ParseTags(in, &req.tags, &v));
+  if (kinesis_source) OSPREY_RETURN_IF_ERROR(ParseKinesisSource(*kinesis_source, &req, &v));
   Status semantic;
   if (extended) semantic = ValidateS3Config(*extended, "ExtendedS3DestinationConfiguration", false, &v);
   if (plain && semantic.ok()) semantic = ValidateS3Config(*plain, "S3DestinationConfiguration", false, &v);
@@ -72,9 +108,6 @@ Status CreateImpl(FirehoseContext* ctx, const Input& in, std::string* body) {
     return Status::InvalidArgument(
         "KinesisStreamSourceConfiguration must be provided exactly when DeliveryStreamType is "
         "KinesisStreamAsSource.");
-  }
-  if (req.type == "KinesisStreamAsSource") {
-    return Status::InvalidArgument("KinesisStreamAsSource delivery streams are not supported yet by Osprey.");
   }
   int destinations = (extended ? 1 : 0) + (plain ? 1 : 0) + (http ? 1 : 0);
   for (std::string_view other : kUnsupportedDestinations) {
@@ -125,7 +158,13 @@ Status DescribeImpl(FirehoseContext* ctx, const Input& in, std::string* body) {
   out->Key("VersionId").String(std::to_string(info.version_id));
   out->Key("CreateTimestamp").TimestampMs(info.create_ms);
   if (info.update_ms > 0) out->Key("LastUpdateTimestamp").TimestampMs(info.update_ms);
-  if (info.throughput_hint_mbs > 0) {
+  if (!info.source_stream_arn.empty()) {
+    out->Key("Source").BeginObject().Key("KinesisStreamSourceDescription").BeginObject();
+    out->Key("KinesisStreamARN").String(info.source_stream_arn);
+    out->Key("RoleARN").String(info.source_role_arn);
+    out->Key("DeliveryStartTimestamp").TimestampMs(info.delivery_start_ms);
+    out->EndObject().EndObject();
+  } else if (info.throughput_hint_mbs > 0) {
     out->Key("Source").BeginObject().Key("DirectPutSourceDescription").BeginObject();
     out->Key("ThroughputHintInMBs").Int64(info.throughput_hint_mbs);
     out->EndObject().EndObject();

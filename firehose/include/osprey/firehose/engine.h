@@ -4,7 +4,7 @@
 //  * the registry of delivery streams (name, type, status, version id,
 //    timestamps, tags and the destination description), persisted in
 //    {root_dir}/streams.json, rewritten atomically on every change;
-//  * per DirectPut stream, a durable record log (streams::ShardLog at
+//  * per stream, a durable record log (streams::ShardLog at
 //    {root_dir}/{name}/log): a Put is acknowledged only once its records
 //    are fsynced there, and one PutRecordBatch is one append (group commit
 //    with concurrent appends);
@@ -14,6 +14,10 @@
 //    objects to the ObjectStore, and advances the checkpoint only once every
 //    object of the batch is confirmed. After kill -9 delivery resumes at the
 //    checkpoint: at-least-once, duplicates only for the batch in flight.
+//  * per KinesisStreamAsSource stream, one reader thread copying the source
+//    data stream (options.data_streams) into that log, checkpointed in
+//    {root_dir}/{name}/source_checkpoint (docs/firehose.md "Kinesis stream
+//    as source"); Put on such a stream is InvalidArgument.
 //
 // Status is CREATING for create_delay_ms after CreateDeliveryStream, then
 // ACTIVE (computed from the clock; no timer). Delete removes the stream, its
@@ -43,6 +47,10 @@
 #include "osprey/base/value.h"
 #include "osprey/firehose/object_store.h"
 #include "osprey/firehose/processor.h"
+
+namespace osprey::streams {
+class StreamEngine;
+}  // namespace osprey::streams
 
 namespace osprey::firehose {
 
@@ -83,6 +91,11 @@ struct FirehoseOptions {
   // delivered or not (spec 5.1: undelivered DirectPut data is kept <= 24 h).
   // Checked by each worker about once a minute. Default 24 h.
   int64_t log_retention_ms = 24ll * 3600 * 1000;
+  // KinesisStreamAsSource: the data-stream engine whose streams delivery
+  // streams may read (kinesis_reader.h). Null: such streams are refused at
+  // create and not started at open. Must outlive the FirehoseEngine; the
+  // server passes its own engine in (server/src/app/app_streams.cc).
+  streams::StreamEngine* data_streams = nullptr;
 };
 
 enum class StreamStatus { kCreating, kActive, kDeleting };
@@ -106,6 +119,11 @@ struct DeliveryStreamInfo {
   Value destination;             // description document, defaults filled in
   std::map<std::string, std::string> tags;
   std::string incarnation;       // 16 hex digits, see record_id.h
+  // KinesisStreamAsSource only: the source and when reading started
+  // (records that arrived in the data stream before it are not delivered).
+  std::string source_stream_arn;
+  std::string source_role_arn;
+  int64_t delivery_start_ms = 0;
 };
 
 struct CreateRequest {
@@ -115,6 +133,11 @@ struct CreateRequest {
   std::string destination_kind;
   Value destination;
   std::map<std::string, std::string> tags;
+  // KinesisStreamAsSource only (type "KinesisStreamAsSource"): the data
+  // stream's ARN, which must name a stream of options.data_streams
+  // (InvalidArgument otherwise), and the role (stored, not used).
+  std::string source_stream_arn;
+  std::string source_role_arn;
 };
 
 // Delivery counters, for tests and metrics.
