@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <ctime>
+
+#include "osprey/base/json_value.h"
+#include "osprey/base/json_writer.h"
 
 namespace osprey::cli {
 
@@ -102,6 +106,112 @@ std::vector<std::string> SplitList(const std::string& text) {
     start = comma + 1;
   }
   return out;
+}
+
+}  // namespace osprey::cli
+
+namespace osprey::cli {
+
+int Report(const Status& status, int code) {
+  std::string line = status.message().empty() ? status.ToString() : status.message();
+  // One line, whatever the server put in its message.
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::fprintf(stderr, "osprey: %s\n", line.c_str());
+  return code;
+}
+
+Result<Value> CallApi(const Connection& connection, const client::JsonCall& call,
+                      const std::string& body, std::string* raw) {
+  OSPREY_ASSIGN_OR_RETURN(auto r, client::PostJson(connection.url, call, body,
+                                                   connection.credentials, connection.region,
+                                                   std::chrono::milliseconds(30000)));
+  if (r.status != 200) {
+    std::string name = r.error_type;
+    std::string message;
+    if (auto doc = ParseJson(r.body); doc.ok()) {
+      if (name.empty()) name = Text(*doc, "__type");
+      message = Text(*doc, "message");
+      if (message.empty()) message = Text(*doc, "Message");
+    }
+    if (size_t hash = name.rfind('#'); hash != std::string::npos) name = name.substr(hash + 1);
+    if (name.empty()) name = "HTTP " + std::to_string(r.status);
+    return Status::Unavailable(message.empty() ? name : name + ": " + message);
+  }
+  if (raw != nullptr) *raw = r.body;
+  if (r.body.empty()) return Value::MakeMap();
+  return ParseJson(r.body);
+}
+
+std::string Text(const Value& doc, std::string_view key) {
+  const Value* v = doc.Find(key);
+  if (v == nullptr) return "";
+  switch (v->type()) {
+    case Value::Type::kString: return v->as_string();
+    case Value::Type::kInt:
+    case Value::Type::kTimestamp: return std::to_string(v->as_int());
+    case Value::Type::kDouble: {
+      std::string out;
+      AppendJsonDouble(&out, v->as_double());
+      return out;
+    }
+    case Value::Type::kBool: return v->as_bool() ? "true" : "false";
+    default: return "";
+  }
+}
+
+Result<ApiCommand> ParseApiCommand(const std::vector<std::string>& args,
+                                   std::vector<std::string> known,
+                                   std::vector<std::string> switches,
+                                   const std::vector<std::string>& required) {
+  known.push_back("--endpoint");
+  known.push_back("--region");
+  switches.push_back("--json");
+  ApiCommand out;
+  OSPREY_ASSIGN_OR_RETURN(out.flags, ParseFlags(args, known, switches));
+  for (const std::string& r : required) {
+    if (!out.Has(r)) return Status::InvalidArgument(r + " is required");
+  }
+  OSPREY_ASSIGN_OR_RETURN(out.connection, ConnectionFromFlags(out.flags));
+  out.json = out.Has("--json");
+  return out;
+}
+
+std::string DisplayText(const Value& doc, std::string_view key) {
+  const Value* v = doc.Find(key);
+  const bool is_time = key.ends_with("Time") || key.ends_with("Timestamp");
+  if (v == nullptr || !is_time ||
+      (v->type() != Value::Type::kDouble && v->type() != Value::Type::kInt)) {
+    return Text(doc, key);
+  }
+  const double seconds = v->type() == Value::Type::kDouble ? v->as_double()
+                                                           : static_cast<double>(v->as_int());
+  const int64_t ms = std::llround(seconds * 1000);
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];  // room for any int the compiler cannot bound
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
 }
 
 }  // namespace osprey::cli

@@ -11,6 +11,7 @@
 
 #include "osprey/auth/sigv4.h"
 #include "osprey/base/result.h"
+#include "osprey/base/value.h"
 #include "osprey/client/http_client.h"
 
 namespace osprey::cli {
@@ -40,5 +41,42 @@ Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>&
 Result<int64_t> ParseTime(const std::string& text);
 
 std::vector<std::string> SplitList(const std::string& text);  // "a,b" -> {a, b}
+
+// Prints "osprey: <message>" (the message alone, no status code name, so an
+// AWS error reads "osprey: ResourceNotFoundException: ...") and returns `code`.
+int Report(const Status& status, int code);
+
+// One SigV4-signed JSON call. On HTTP 200: the parsed answer, and the raw
+// text in *raw when given. Otherwise a Status whose message is
+// "<AWS error name>: <its message>" on one line (connection failures keep
+// their own message); callers exit with kExitFailed.
+Result<Value> CallApi(const Connection& connection, const client::JsonCall& call,
+                      const std::string& body, std::string* raw = nullptr);
+
+// The text of a scalar member ("" when absent): strings as they are,
+// integers and doubles as numbers, booleans as true/false.
+std::string Text(const Value& doc, std::string_view key);
+
+// Text(), but epoch-seconds members whose name ends in "Time" or
+// "Timestamp" are shown as UTC ("2026-11-29T07:46:17.481Z"), for tables.
+std::string DisplayText(const Value& doc, std::string_view key);
+
+// Left-aligned columns separated by two spaces; rows[0] is the header.
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+// A subcommand that calls the server: its flags (plus --endpoint, --region
+// and the --json switch, which every one of them takes) and the connection.
+// InvalidArgument (exit kExitUsage) for an unknown flag, a missing required
+// one, or no endpoint or credentials.
+struct ApiCommand {
+  std::map<std::string, std::string> flags;
+  Connection connection;
+  bool json = false;
+  bool Has(const std::string& flag) const { return flags.count(flag) != 0; }
+};
+Result<ApiCommand> ParseApiCommand(const std::vector<std::string>& args,
+                                   std::vector<std::string> known,
+                                   std::vector<std::string> switches,
+                                   const std::vector<std::string>& required);
 
 }  // namespace osprey::cli
