@@ -40,7 +40,7 @@ class HlsRoutesTest : public ::testing::Test {
     context_.catalog = catalog_.get();
     context_.store = store_.get();
     context_.data_endpoint = "http://osprey:8080";
-    RegisterHlsRoutes(&router_, &context_);
+    RegisterHlsRoutes(&router_, MakePlaybackState(&context_, MakeSegmentStore(&context_)));
 
     fragments::CreateStreamInput in;
     in.name = "cam";

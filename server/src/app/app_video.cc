@@ -56,8 +56,10 @@ Status StartVideo(const ServerOptions& options, const ListenAddress& listen, App
   video::RegisterPutMediaRoutes(&state->router, &state->video);
   video::RegisterGetMediaRoutes(&state->router, &state->video);
   video::RegisterArchivedMediaRoutes(&state->router, &state->video);
-  video::RegisterHlsRoutes(&state->router, &state->video);
-  video::RegisterDashRoutes(&state->router, &state->video);
+  // One segment cache for HLS and DASH; a token key each.
+  auto segments = video::MakeSegmentStore(&state->video);
+  video::RegisterHlsRoutes(&state->router, video::MakePlaybackState(&state->video, segments));
+  video::RegisterDashRoutes(&state->router, video::MakePlaybackState(&state->video, segments));
   // A deleted stream's fragments go with it ("Delete makes the data
   // unreadable at once"). Registered after the routes, so open PutMedia
   // sessions have already been told (4008). Runs on the catalog's worker

@@ -159,22 +159,7 @@ Response Create(std::string_view body_text, DashState* state) {
 
 }  // namespace
 
-void RegisterDashRoutes(Router* router, VideoContext* context) {
-  auto state = std::make_shared<DashState>(context);
-  state->now_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-  if (context->catalog != nullptr) {
-    // A deleted stream's segments are dead weight in the cache (a stream
-    // recreated under the name has another store_id, so they would never hit).
-    std::weak_ptr<DashState> weak = state;
-    context->catalog->OnDelete([weak](const fragments::VideoStream& stream) {
-      if (auto s = weak.lock()) s->cache.EraseStream(stream.store_id());
-    });
-  }
-
+void RegisterDashRoutes(Router* router, std::shared_ptr<PlaybackState> state) {
   Route session;
   session.api = "getDASHStreamingSessionURL";
   session.service = "kinesisvideo";

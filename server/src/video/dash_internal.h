@@ -1,13 +1,13 @@
 // Shared state and helpers of the DASH handlers (dash.cc, dash_resources.cc).
 //
 // A DASH session is a playback::SessionClaims like an HLS one, signed with
-// the DASH routes' own key, so an HLS token is no DASH token and vice versa.
-// DASH has no container or discontinuity choice; its DisplayFragmentNumber
+// the DASH routes' own key, so an HLS token is no DASH token and vice versa
+// (the segments are shared: playback_state.h). DASH has no container or discontinuity choice; its DisplayFragmentNumber
 // travels in the claims' `discontinuity` field (kAlways = ALWAYS, kNever =
 // NEVER) so the token format stays the one of session_token.h.
 //
-// Thread safety: DashState is immutable after construction except the cache,
-// which is thread-safe. The free functions are pure or read thread-safe
+// Thread safety: the state is immutable after construction except the
+// cache, which is thread-safe. The free functions are pure or read thread-safe
 // engines.
 #pragma once
 
@@ -22,26 +22,12 @@
 #include "osprey/playback/segment_provider.h"
 #include "osprey/playback/session_token.h"
 #include "osprey/server/http.h"
+#include "video/playback_state.h"
 #include "video/video_routes.h"
 
 namespace osprey::server::video {
 
-// Own cache beside HLS's 256 MiB: the HLS state is private to hls.cc. One
-// shared cache (in VideoContext) would serve both protocols from one copy.
-inline constexpr size_t kDashCacheBytes = 64u << 20;
-
-struct DashState {
-  explicit DashState(VideoContext* c)
-      : context(c),
-        signer(playback::SessionTokenSigner::GenerateKey()),
-        cache(kDashCacheBytes),
-        segments(&cache) {}
-  VideoContext* context;
-  playback::SessionTokenSigner signer;
-  playback::SegmentCache cache;
-  playback::SegmentProvider segments;
-  std::function<int64_t()> now_ms;  // epoch ms
-};
+using DashState = PlaybackState;
 
 inline bool DisplayFragmentNumber(const playback::SessionClaims& claims) {
   return claims.discontinuity == playback::DiscontinuityMode::kAlways;

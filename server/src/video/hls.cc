@@ -150,23 +150,7 @@ Response Create(std::string_view body_text, HlsState* state) {
 
 }  // namespace
 
-void RegisterHlsRoutes(Router* router, VideoContext* context) {
-  auto state = std::make_shared<HlsState>(context);
-  state->now_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-
-  if (context->catalog != nullptr) {
-    // A deleted stream's segments are dead weight in the cache (a stream
-    // recreated under the name has another store_id, so they would never hit).
-    std::weak_ptr<HlsState> weak = state;
-    context->catalog->OnDelete([weak](const fragments::VideoStream& stream) {
-      if (auto s = weak.lock()) s->cache.EraseStream(stream.store_id());
-    });
-  }
-
+void RegisterHlsRoutes(Router* router, std::shared_ptr<PlaybackState> state) {
   Route session;
   session.api = "getHLSStreamingSessionURL";
   session.service = "kinesisvideo";

@@ -1,7 +1,7 @@
 // Shared state and helpers of the HLS handlers (hls.cc, hls_resources.cc).
 //
-// Thread safety: HlsState is immutable after construction except the cache,
-// which is thread-safe.
+// Thread safety: the state (playback_state.h, shared with DASH) is
+// immutable after construction except the cache, which is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,24 +15,12 @@
 #include "osprey/playback/segment_provider.h"
 #include "osprey/playback/session_token.h"
 #include "osprey/server/http.h"
+#include "video/playback_state.h"
 #include "video/video_routes.h"
 
 namespace osprey::server::video {
 
-inline constexpr size_t kHlsCacheBytes = 256u << 20;
-
-struct HlsState {
-  explicit HlsState(VideoContext* c)
-      : context(c),
-        signer(playback::SessionTokenSigner::GenerateKey()),
-        cache(kHlsCacheBytes),
-        segments(&cache) {}
-  VideoContext* context;
-  playback::SessionTokenSigner signer;
-  playback::SegmentCache cache;
-  playback::SegmentProvider segments;
-  std::function<int64_t()> now_ms;  // epoch ms
-};
+using HlsState = PlaybackState;
 
 // GET /hls/v1/<resource>?query -> the response (errors included).
 Response ServeHlsResource(std::string_view resource, std::string_view query, HlsState* state);
