@@ -22,6 +22,21 @@
 //  subscribe   the same with a SubscribeToShard (HTTP/1.1, chunked event
 //              stream) reader instead of polling.
 //
+// --target firehose switches the same machinery to the Firehose API
+// (X-Amz-Target Firehose_20150804.*, SigV4 service "firehose"), driven by
+// bench/firehose.sh, with two phases of its own:
+//
+//  fh_throughput  a DirectPut delivery stream (--stream) to the local bucket
+//              folder of the same name, GZIP, BufferingHints --size-mb /
+//              --interval-s; PutRecordBatch of --batch records back to back as
+//              in `throughput`. Each record is "<body> <index> <filler>\n", so
+//              the caller can check the delivered objects: record (b, i) must
+//              appear exactly acked_per_body[b] times.
+//  fh_lag      a second stream (--stream + "-lag"); one PutRecordBatch of one
+//              record "lag <seq> <filler>\n" every --visibility-interval-ms;
+//              prints the CLOCK_MONOTONIC ns of each acknowledgement so a
+//              folder watcher can compute acknowledgement-to-object lag.
+//
 // With --server-pid, each phase reports the server's CPU seconds (utime +
 // stime from /proc/<pid>/stat) over the phase, and records per CPU-second.
 #include <boost/asio.hpp>
@@ -70,6 +85,11 @@ struct Options {
   int poll_ms = 0;
   int server_pid = 0;
   std::string phases = "throughput,putrecord,visibility,subscribe";
+  // Firehose mode (--target firehose); the defaults are the Kinesis API.
+  std::string target_prefix = "Kinesis_20131202.";
+  std::string service = "kinesis";
+  int size_mb = 1;
+  int interval_s = 1;
 };
 
 [[noreturn]] void Die(const std::string& what) {
@@ -130,7 +150,7 @@ std::string Base64(std::string_view in) {
 
 // A complete signed HTTP/1.1 request (head and body) for one Kinesis action.
 std::string SignedRequest(const Options& o, std::string_view action, const std::string& body) {
-  std::string target = "Kinesis_20131202." + std::string(action);
+  std::string target = o.target_prefix + std::string(action);
   std::string host = o.host + ":" + o.port;
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Host", host},
@@ -141,7 +161,7 @@ std::string SignedRequest(const Options& o, std::string_view action, const std::
   osprey::auth::RequestView view{"POST", "/", fields};
   auto s = osprey::auth::SignRequest(view, osprey::auth::Sha256Hex(body),
                                      {o.access_key, o.secret_key, ""},
-                                     {o.region, "kinesis", std::chrono::system_clock::now()});
+                                     {o.region, o.service, std::chrono::system_clock::now()});
   if (!s.ok()) Die("sign: " + s.status().ToString());
   std::string out = "POST / HTTP/1.1\r\n";
   for (auto& [n, v] : headers) out += n + ": " + v + "\r\n";
@@ -249,6 +269,10 @@ struct LoopShared {
   std::string first_error;
   std::vector<double> latencies_ms;
   bool record_latency = false;
+  // What a successful batch answer contains (the APIs name the count
+  // differently); when set, acked[i] counts successes of requests[i].
+  std::string ok_marker = "\"FailedRecordCount\":0";
+  std::vector<uint64_t>* acked = nullptr;
 };
 
 class LoopConn : public std::enable_shared_from_this<LoopConn> {
@@ -269,7 +293,8 @@ class LoopConn : public std::enable_shared_from_this<LoopConn> {
   }
   void SendNext() {
     if (Clock::now() >= sh_->stop_at) return;
-    const std::string& req = (*sh_->requests)[next_++ % sh_->requests->size()];
+    current_ = next_++ % sh_->requests->size();
+    const std::string& req = (*sh_->requests)[current_];
     sent_at_ = Clock::now();
     sh_->bytes_sent += req.size();
     asio::async_write(socket_, asio::buffer(req), [self = shared_from_this()](auto ec, size_t) {
@@ -300,12 +325,13 @@ class LoopConn : public std::enable_shared_from_this<LoopConn> {
   void OnBody() {
     std::string_view body(buf_.data(), length_);
     bool ok = status_ == 200 && (sh_->records_per_request == 1 ||
-                                 body.find("\"FailedRecordCount\":0") != std::string_view::npos);
+                                 body.find(sh_->ok_marker) != std::string_view::npos);
     if (!ok) {
       Fail("HTTP " + std::to_string(status_) + ": " + std::string(body.substr(0, 300)));
     } else {
       ++sh_->requests_done;
       sh_->records_done += static_cast<uint64_t>(sh_->records_per_request);
+      if (sh_->acked) ++(*sh_->acked)[current_];
       if (sh_->record_latency)
         sh_->latencies_ms.push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - sent_at_).count());
@@ -317,6 +343,7 @@ class LoopConn : public std::enable_shared_from_this<LoopConn> {
   tcp::socket socket_;
   LoopShared* sh_;
   size_t next_;
+  size_t current_ = 0;
   std::string buf_;
   int status_ = 0;
   size_t length_ = 0;
@@ -331,13 +358,17 @@ std::string Fmt(const char* f, double v) {
 
 // Runs a closed loop of `requests` on `conns` connections; prints a JSON line.
 void RunLoop(const Options& o, const std::string& phase, const std::vector<std::string>& requests,
-             int records_per_request, int conns, double seconds, bool latency) {
+             int records_per_request, int conns, double seconds, bool latency,
+             const std::string& ok_marker = "\"FailedRecordCount\":0", bool per_body = false) {
   asio::io_context io;
   auto eps = tcp::resolver(io).resolve(o.host, o.port);
   LoopShared sh;
   sh.requests = &requests;
   sh.records_per_request = records_per_request;
   sh.record_latency = latency;
+  sh.ok_marker = ok_marker;
+  std::vector<uint64_t> acked(requests.size(), 0);
+  if (per_body) sh.acked = &acked;
   double cpu0 = ServerCpuSeconds(o.server_pid);
   double self0 = SelfCpuSeconds();
   auto start = Clock::now();
@@ -365,6 +396,11 @@ void RunLoop(const Options& o, const std::string& phase, const std::vector<std::
   if (latency)
     out += ",\"p50_ms\":" + Fmt("%.3f", st.Pct(50)) + ",\"p99_ms\":" + Fmt("%.3f", st.Pct(99)) +
            ",\"max_ms\":" + Fmt("%.3f", st.Pct(100));
+  if (per_body) {
+    out += ",\"acked_per_body\":[";
+    for (size_t i = 0; i < acked.size(); ++i) out += (i ? "," : "") + std::to_string(acked[i]);
+    out += "]";
+  }
   if (!sh.first_error.empty()) {
     std::string e;
     for (char c : sh.first_error) e += (c == '"' || c == '\\') ? '\'' : (c < 32 ? ' ' : c);
@@ -590,6 +626,95 @@ void SubscribeVisibility(const Options& o) {
                   wall, o);
 }
 
+// ---- Firehose mode ------------------------------------------------------------------
+
+// Creates a DirectPut delivery stream to the local bucket folder named like
+// the stream (DATA_DIR/s3/<name>/) and waits until it is ACTIVE.
+void CreateDeliveryStream(const Options& o, const std::string& name) {
+  asio::io_context io;
+  SyncClient c(io, o);
+  std::string body;
+  std::string req =
+      "{\"DeliveryStreamName\":\"" + name + "\",\"DeliveryStreamType\":\"DirectPut\","
+      "\"ExtendedS3DestinationConfiguration\":{\"RoleARN\":\"arn:aws:iam::000000000000:role/bench\","
+      "\"BucketARN\":\"arn:aws:s3:::" + name + "\",\"Prefix\":\"" + name + "/\","
+      "\"CompressionFormat\":\"GZIP\",\"BufferingHints\":{\"SizeInMBs\":" +
+      std::to_string(o.size_mb) + ",\"IntervalInSeconds\":" + std::to_string(o.interval_s) + "}}}";
+  int st = c.Call("CreateDeliveryStream", req, &body);
+  if (st != 200) Die("CreateDeliveryStream " + name + ": " + std::to_string(st) + " " + body);
+  for (int i = 0; i < 200; ++i) {
+    st = c.Call("DescribeDeliveryStream", "{\"DeliveryStreamName\":\"" + name + "\"}", &body);
+    if (st == 200 && body.find("\"ACTIVE\"") != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Die("delivery stream " + name + " never ACTIVE: " + body);
+}
+
+// Printable filler (no '\n', which separates records in the objects): random
+// over 64 symbols, so GZIP sees data that compresses about as well as text
+// (~0.75), not the all-same bytes that would flatter the compressor.
+std::string Filler(std::mt19937_64& rng, size_t bytes) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string p(bytes, '\0');
+  for (auto& c : p) c = t[rng() & 63];
+  return p;
+}
+
+// One record of exactly --record-bytes: `head` then filler then '\n'.
+std::string FirehoseRecord(std::mt19937_64& rng, const Options& o, const std::string& head) {
+  size_t total = static_cast<size_t>(std::max<int>(o.record_bytes, static_cast<int>(head.size()) + 2));
+  return head + " " + Filler(rng, total - head.size() - 2) + "\n";
+}
+
+void FirehoseThroughput(const Options& o) {
+  CreateDeliveryStream(o, o.stream);
+  std::mt19937_64 rng(42);
+  std::vector<std::string> requests;
+  for (int b = 0; b < o.bodies; ++b) {
+    std::string body = "{\"DeliveryStreamName\":\"" + o.stream + "\",\"Records\":[";
+    for (int i = 0; i < o.batch; ++i) {
+      if (i) body += ',';
+      body += "{\"Data\":\"" +
+              Base64(FirehoseRecord(rng, o, std::to_string(b) + " " + std::to_string(i))) + "\"}";
+    }
+    body += "]}";
+    requests.push_back(SignedRequest(o, "PutRecordBatch", body));
+  }
+  RunLoop(o, "fh_throughput", requests, o.batch, o.connections, o.seconds, true,
+          "\"FailedPutCount\":0", true);
+}
+
+void FirehoseLag(const Options& o) {
+  std::string name = o.stream + "-lag";
+  CreateDeliveryStream(o, name);
+  asio::io_context io;
+  SyncClient c(io, o);
+  std::mt19937_64 rng(9);
+  std::string body;
+  std::string acks;
+  int sent = 0;
+  auto stop = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(o.visibility_seconds));
+  auto next = Clock::now();
+  while (Clock::now() < stop) {
+    std::string rec = FirehoseRecord(rng, o, "lag " + std::to_string(sent));
+    std::string req = "{\"DeliveryStreamName\":\"" + name + "\",\"Records\":[{\"Data\":\"" +
+                      Base64(rec) + "\"}]}";
+    if (c.Call("PutRecordBatch", req, &body) != 200 ||
+        body.find("\"FailedPutCount\":0") == std::string::npos)
+      Die("PutRecordBatch: " + body);
+    // Steady clock = CLOCK_MONOTONIC on Linux: the watcher compares against it.
+    acks += (sent ? "," : "") + std::to_string(NowNs());
+    ++sent;
+    next += std::chrono::milliseconds(o.visibility_interval_ms);
+    std::this_thread::sleep_until(next);
+  }
+  std::printf("{\"phase\":\"fh_lag\",\"stream\":\"%s\",\"sent\":%d,\"interval_ms\":%d,"
+              "\"ack_ns\":[%s]}\n",
+              name.c_str(), sent, o.visibility_interval_ms, acks.c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -619,6 +744,17 @@ int main(int argc, char** argv) {
     else if (a == "--poll-ms") o.poll_ms = std::stoi(next());
     else if (a == "--server-pid") o.server_pid = std::stoi(next());
     else if (a == "--phases") o.phases = next();
+    else if (a == "--size-mb") o.size_mb = std::stoi(next());
+    else if (a == "--interval-s") o.interval_s = std::stoi(next());
+    else if (a == "--target") {
+      std::string t = next();
+      if (t == "firehose") {
+        o.target_prefix = "Firehose_20150804.";
+        o.service = "firehose";
+      } else if (t != "kinesis") {
+        Die("--target must be kinesis or firehose");
+      }
+    }
     else Die("unknown option " + a);
   }
   auto has = [&](const std::string& p) { return ("," + o.phases + ",").find("," + p + ",") != std::string::npos; };
@@ -626,5 +762,7 @@ int main(int argc, char** argv) {
   if (has("putrecord")) PutRecordLatency(o);
   if (has("visibility")) PollingVisibility(o);
   if (has("subscribe")) SubscribeVisibility(o);
+  if (has("fh_lag")) FirehoseLag(o);
+  if (has("fh_throughput")) FirehoseThroughput(o);
   return 0;
 }
