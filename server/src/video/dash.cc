@@ -4,157 +4,50 @@
 // (NoDataRetentionException), hold a fragment the session would play (404
 // "No fragments found ..."), and carry a track DASH can describe (the codec
 // exceptions of DescribeDashTracks); the options go into a signed token.
-#include <chrono>
-#include <random>
-
-#include "osprey/base/json_writer.h"
 #include "osprey/playback/hls_session.h"
 #include "video/dash_internal.h"
 #include "video/dash_routes.h"
 #include "video/kvs_json.h"
+#include "video/playback_session.h"
 
 namespace osprey::server::video {
 namespace {
 
-using playback::FragmentSelectorType;
-using playback::PlaybackMode;
 using playback::SessionClaims;
 
-constexpr int64_t kMaxOnDemandSpanMs = 24 * 3600'000LL;
-
-// `value` must be one of `names`; returns its position.
-Result<int> Enum(std::string_view member, const std::optional<std::string>& value,
-                 std::initializer_list<std::string_view> names, int fallback) {
-  if (!value) return fallback;
-  int i = 0;
-  std::string allowed;
-  for (std::string_view n : names) {
-    if (*value == n) return i;
-    allowed += (i ? ", " : "") + std::string(n);
-    ++i;
-  }
-  return ValidationError(member, *value, "Member must satisfy enum value set: [" + allowed + "]");
-}
-
-Result<int64_t> IntIn(const JsonRequest& body, std::string_view member, int64_t lo, int64_t hi,
-                      int64_t fallback) {
-  OSPREY_ASSIGN_OR_RETURN(std::optional<int64_t> v, body.Int(member));
-  if (!v) return fallback;
-  if (*v < lo || *v > hi) {
-    return ValidationError(
-        member, std::to_string(*v),
-        "Member must have value between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return *v;
-}
-
-Status CheckRange(const SessionClaims& c, bool has_range, int64_t now_ms) {
-  switch (c.mode) {
-    case PlaybackMode::kLive:
-      if (has_range)
-        return Status::InvalidArgument("TimestampRange must not be set for LIVE playback");
-      break;
-    case PlaybackMode::kLiveReplay:
-      if (!c.start_ms) return Status::InvalidArgument("StartTimestamp is required for LIVE_REPLAY");
-      if (c.end_ms && *c.end_ms <= *c.start_ms) {
-        return Status::InvalidArgument("EndTimestamp must be later than StartTimestamp");
-      }
-      break;
-    case PlaybackMode::kOnDemand:
-      if (!c.start_ms || !c.end_ms) {
-        return Status::InvalidArgument(
-            "StartTimestamp and EndTimestamp are required for ON_DEMAND");
-      }
-      if (*c.end_ms <= *c.start_ms || *c.end_ms - *c.start_ms > kMaxOnDemandSpanMs) {
-        return Status::InvalidArgument(
-            "EndTimestamp must be later than StartTimestamp and at most 24 hours after it");
-      }
-      if (c.selector == FragmentSelectorType::kServerTimestamp && *c.end_ms > now_ms) {
-        return Status::InvalidArgument("EndTimestamp must be in the past");
-      }
-      break;
-  }
-  return Status::Ok();
-}
-
-// The claims of the request, validated; stream fields filled by the caller.
+// The claims of the request, validated; stream fields filled by StartSession.
 Result<SessionClaims> ParseClaims(const JsonRequest& body, int64_t now_ms) {
-  SessionClaims c;
-  OSPREY_ASSIGN_OR_RETURN(auto mode, body.String("PlaybackMode"));
-  OSPREY_ASSIGN_OR_RETURN(int m,
-                          Enum("playbackMode", mode, {"LIVE", "LIVE_REPLAY", "ON_DEMAND"}, 0));
-  c.mode = PlaybackMode(m);
-  OSPREY_ASSIGN_OR_RETURN(auto selector, body.Object("DASHFragmentSelector"));
-  std::optional<JsonRequest> range;
-  if (selector) {
-    OSPREY_ASSIGN_OR_RETURN(auto type, selector->String("FragmentSelectorType"));
-    OSPREY_ASSIGN_OR_RETURN(int t, Enum("dASHFragmentSelector.fragmentSelectorType", type,
-                                        {"SERVER_TIMESTAMP", "PRODUCER_TIMESTAMP"}, 0));
-    c.selector = FragmentSelectorType(t);
-    OSPREY_ASSIGN_OR_RETURN(range, selector->Object("TimestampRange"));
-  }
-  if (range) {
-    OSPREY_ASSIGN_OR_RETURN(c.start_ms, range->TimestampMs("StartTimestamp"));
-    OSPREY_ASSIGN_OR_RETURN(c.end_ms, range->TimestampMs("EndTimestamp"));
-  }
+  OSPREY_ASSIGN_OR_RETURN(
+      CommonClaims parsed,
+      ParseCommonClaims(body, "DASHFragmentSelector", "MaxManifestFragmentResults", now_ms));
+  SessionClaims& c = parsed.claims;
   OSPREY_ASSIGN_OR_RETURN(auto show_ts, body.String("DisplayFragmentTimestamp"));
-  OSPREY_ASSIGN_OR_RETURN(int ts,
-                          Enum("displayFragmentTimestamp", show_ts, {"ALWAYS", "NEVER"}, 1));
+  OSPREY_ASSIGN_OR_RETURN(
+      int ts, RequestEnum("displayFragmentTimestamp", show_ts, {"ALWAYS", "NEVER"}, 1));
   c.display_fragment_timestamp = ts == 0;
   OSPREY_ASSIGN_OR_RETURN(auto show_fn, body.String("DisplayFragmentNumber"));
-  OSPREY_ASSIGN_OR_RETURN(int fn, Enum("displayFragmentNumber", show_fn, {"ALWAYS", "NEVER"}, 1));
+  OSPREY_ASSIGN_OR_RETURN(int fn,
+                          RequestEnum("displayFragmentNumber", show_fn, {"ALWAYS", "NEVER"}, 1));
   c.discontinuity = fn == 0 ? playback::DiscontinuityMode::kAlways  // dash_internal.h
                             : playback::DiscontinuityMode::kNever;
-  OSPREY_ASSIGN_OR_RETURN(int64_t expires, IntIn(body, "Expires", 300, 43200, 300));
-  const int64_t default_max = c.mode == PlaybackMode::kOnDemand ? 1000 : 5;
-  OSPREY_ASSIGN_OR_RETURN(int64_t max,
-                          IntIn(body, "MaxManifestFragmentResults", 1, 5000, default_max));
-  c.max_results = uint32_t(max);
-  c.created_ms = now_ms;
-  c.expires_ms = now_ms + expires * 1000;
-  OSPREY_RETURN_IF_ERROR(CheckRange(c, range.has_value(), now_ms));
-  std::random_device rd;
-  c.session_id = (uint64_t(rd()) << 32) | rd();
+  OSPREY_RETURN_IF_ERROR(FinishClaims(parsed, now_ms, &c));
   return c;
 }
 
 Response Create(std::string_view body_text, DashState* state) {
-  VideoContext* context = state->context;
-  if (!context->catalog || !context->store) {
-    return KvsFail(Status::Internal("video engines are not configured"));
-  }
-  Result<JsonRequest> body = JsonRequest::Parse(body_text);
-  if (!body.ok()) return KvsFail(body.status());
-  Result<fragments::VideoStream> stream = ResolveStream(*body, *context->catalog);
-  if (!stream.ok()) return KvsFail(stream.status());
-  const int64_t now = state->now_ms();
-  Result<SessionClaims> claims = ParseClaims(*body, now);
-  if (!claims.ok()) return KvsFail(claims.status());
-  if (stream->retention_hours == 0) {
-    return ErrorResponse(
-        {400, "NoDataRetentionException", "The stream " + stream->name + " does not retain data."});
-  }
-  claims->store_id = stream->store_id();
-  claims->stream_name = stream->name;
-  auto log = context->store->OpenStream(claims->store_id);
-  if (!log.ok()) return KvsFail(log.status());
-  Result<playback::PlaylistSelection> first = playback::SelectFragments(**log, *claims, now);
-  if (!first.ok()) return KvsFail(first.status());
+  SessionStart start = StartSession(body_text, state, &ParseClaims);
+  if (start.error) return std::move(*start.error);
   // KVS refuses a session whose media it cannot package up front, with the
   // codec exceptions; the first fragment stands for the stream.
-  Result<fragments::StoredFragment> fragment = (*log)->Read(first->fragments.front().index);
+  Result<fragments::StoredFragment> fragment = start.log->Read(start.first.fragments.front().index);
   if (!fragment.ok()) return KvsFail(fragment.status());
   DashError error;
   auto tracks = DescribeDashTracks(*fragment, &error);
   if (!tracks.ok()) return ErrorResponse({error.status, error.type, tracks.status().message()});
-  if (claims->mode == PlaybackMode::kLive) claims->anchor_index = first->fragments.front().index;
-
-  const std::string url = context->data_endpoint + "/dash/v1/getDASHManifest.mpd?SessionToken=" +
-                          state->signer.Encode(*claims);
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject().Key("DASHStreamingSessionURL").String(url).EndObject();
-  return KvsOk(std::move(out));
+  return SessionUrlResponse("DASHStreamingSessionURL",
+                            state->context->data_endpoint +
+                                "/dash/v1/getDASHManifest.mpd?SessionToken=" +
+                                state->signer.Encode(start.claims));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "video/dash_internal.h"
 #include "video/hls_internal.h"  // ParseQuery
 #include "video/kvs_json.h"
+#include "video/playback_session.h"
 
 namespace osprey::server::video {
 namespace {
@@ -26,46 +27,7 @@ using playback::SegmentKind;
 using playback::SessionClaims;
 using Params = std::map<std::string, std::string>;
 
-struct Session {
-  SessionClaims claims;
-  fragments::VideoStream stream;
-  std::shared_ptr<fragments::FragmentLog> log;
-};
-
-void AllowAnyOrigin(Response* r) { r->headers.Set("Access-Control-Allow-Origin", "*"); }
-
-Response Body(std::string body, std::string_view content_type) {
-  Response r;
-  r.status = 200;
-  r.headers.Set("Content-Type", std::string(content_type));
-  AllowAnyOrigin(&r);
-  r.body = std::move(body);
-  return r;
-}
-
-Response Fail(const Status& s) {
-  Response r = s.code() == Status::Code::kPermissionDenied
-                   ? ErrorResponse({403, "NotAuthorizedException", s.message()})
-                   : KvsFail(s);
-  AllowAnyOrigin(&r);
-  return r;
-}
-
-Result<Session> OpenSession(const Params& params, DashState* state) {
-  auto token = params.find("SessionToken");
-  if (token == params.end()) return Status::InvalidArgument("SessionToken is required");
-  Session s;
-  OSPREY_ASSIGN_OR_RETURN(s.claims, state->signer.Decode(token->second, state->now_ms()));
-  VideoContext* context = state->context;
-  if (!context->catalog || !context->store) return Status::Internal("video engines not configured");
-  Result<fragments::VideoStream> stream = context->catalog->GetByName(s.claims.stream_name);
-  if (!stream.ok() || stream->store_id() != s.claims.store_id) {
-    return Status::NotFound("The stream of this streaming session no longer exists.");
-  }
-  s.stream = std::move(*stream);
-  OSPREY_ASSIGN_OR_RETURN(s.log, context->store->OpenStream(s.claims.store_id));
-  return s;
-}
+using Session = PlaybackSession;
 
 // A decimal parameter of at most `max_digits` digits.
 Result<std::optional<int64_t>> Digits(const Params& params, const std::string& name,
@@ -158,10 +120,10 @@ Result<std::string> Manifest(const Session& s, DashState* state, const std::stri
 }
 
 Result<Response> Serve(std::string_view resource, const Params& params, DashState* state) {
-  OSPREY_ASSIGN_OR_RETURN(Session s, OpenSession(params, state));
+  OSPREY_ASSIGN_OR_RETURN(Session s, OpenPlaybackSession(params, state));
   if (resource == "getDASHManifest.mpd") {
     OSPREY_ASSIGN_OR_RETURN(std::string text, Manifest(s, state, params.at("SessionToken")));
-    return Body(std::move(text), "application/dash+xml");
+    return ResourceBody(std::move(text), "application/dash+xml");
   }
   OSPREY_ASSIGN_OR_RETURN(uint64_t track, TrackParam(params));
   if (resource == "getMP4InitFragment.mp4") {
@@ -170,13 +132,13 @@ Result<Response> Serve(std::string_view resource, const Params& params, DashStat
     OSPREY_ASSIGN_OR_RETURN(auto bytes,
                             state->segments.Get(s.claims.store_id, *s.log, sel.fragments[0].index,
                                                 SegmentKind::kInit, track));
-    return Body(*bytes, "video/mp4");
+    return ResourceBody(*bytes, "video/mp4");
   }
   if (resource == "getMP4MediaFragment.mp4") {
     OSPREY_ASSIGN_OR_RETURN(uint64_t index, FragmentParam(params, s));
     OSPREY_ASSIGN_OR_RETURN(auto bytes, state->segments.Get(s.claims.store_id, *s.log, index,
                                                             SegmentKind::kMp4Media, track));
-    return Body(*bytes, "video/mp4");
+    return ResourceBody(*bytes, "video/mp4");
   }
   return Status::NotFound("unknown DASH resource");
 }
@@ -236,7 +198,7 @@ Result<std::vector<playback::DashRepresentation>> DescribeDashTracks(
 
 Response ServeDashResource(std::string_view resource, std::string_view query, DashState* state) {
   Result<Response> r = Serve(resource, ParseQuery(query), state);
-  return r.ok() ? std::move(*r) : Fail(r.status());
+  return r.ok() ? std::move(*r) : ResourceFail(r.status());
 }
 
 }  // namespace osprey::server::video

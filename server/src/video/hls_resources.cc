@@ -11,6 +11,7 @@
 #include "osprey/playback/media_fragment.h"
 #include "video/hls_internal.h"
 #include "video/kvs_json.h"
+#include "video/playback_session.h"
 
 namespace osprey::server::video {
 namespace {
@@ -18,47 +19,7 @@ namespace {
 using playback::SegmentKind;
 using playback::SessionClaims;
 
-struct Session {
-  SessionClaims claims;
-  fragments::VideoStream stream;
-  std::shared_ptr<fragments::FragmentLog> log;
-};
-
-Response Body(std::string body, std::string_view content_type) {
-  Response r;
-  r.status = 200;
-  r.headers.Set("Content-Type", std::string(content_type));
-  r.headers.Set("Access-Control-Allow-Origin", "*");
-  r.body = std::move(body);
-  return r;
-}
-
-Response Fail(const Status& s) {
-  if (s.code() == Status::Code::kPermissionDenied) {
-    Response r = ErrorResponse({403, "NotAuthorizedException", s.message()});
-    r.headers.Set("Access-Control-Allow-Origin", "*");
-    return r;
-  }
-  Response r = KvsFail(s);
-  r.headers.Set("Access-Control-Allow-Origin", "*");
-  return r;
-}
-
-Result<Session> OpenSession(const std::map<std::string, std::string>& params, HlsState* state) {
-  auto token = params.find("SessionToken");
-  if (token == params.end()) return Status::InvalidArgument("SessionToken is required");
-  Session s;
-  OSPREY_ASSIGN_OR_RETURN(s.claims, state->signer.Decode(token->second, state->now_ms()));
-  VideoContext* context = state->context;
-  if (!context->catalog || !context->store) return Status::Internal("video engines not configured");
-  Result<fragments::VideoStream> stream = context->catalog->GetByName(s.claims.stream_name);
-  if (!stream.ok() || stream->store_id() != s.claims.store_id) {
-    return Status::NotFound("The stream of this streaming session no longer exists.");
-  }
-  s.stream = std::move(*stream);
-  OSPREY_ASSIGN_OR_RETURN(s.log, context->store->OpenStream(s.claims.store_id));
-  return s;
-}
+using Session = PlaybackSession;
 
 Result<uint64_t> TrackParam(const std::map<std::string, std::string>& params) {
   auto it = params.find("TrackNumber");
@@ -147,16 +108,16 @@ Result<std::string> Media(const Session& s, HlsState* state, const std::string& 
 
 Result<Response> Serve(std::string_view resource, const std::map<std::string, std::string>& params,
                        HlsState* state) {
-  OSPREY_ASSIGN_OR_RETURN(Session s, OpenSession(params, state));
+  OSPREY_ASSIGN_OR_RETURN(Session s, OpenPlaybackSession(params, state));
   const std::string& token = params.at("SessionToken");
   if (resource == "getHLSMasterPlaylist.m3u8") {
     OSPREY_ASSIGN_OR_RETURN(std::string text, Master(s, state, token));
-    return Body(std::move(text), "application/vnd.apple.mpegurl");
+    return ResourceBody(std::move(text), "application/vnd.apple.mpegurl");
   }
   if (resource == "getHLSMediaPlaylist.m3u8") {
     OSPREY_ASSIGN_OR_RETURN(uint64_t track, TrackParam(params));
     OSPREY_ASSIGN_OR_RETURN(std::string text, Media(s, state, token, track));
-    return Body(std::move(text), "application/vnd.apple.mpegurl");
+    return ResourceBody(std::move(text), "application/vnd.apple.mpegurl");
   }
   if (resource == "getMP4InitFragment.mp4") {
     OSPREY_ASSIGN_OR_RETURN(uint64_t track, TrackParam(params));
@@ -165,7 +126,7 @@ Result<Response> Serve(std::string_view resource, const std::map<std::string, st
     OSPREY_ASSIGN_OR_RETURN(auto bytes, state->segments.Get(s.claims.store_id, *s.log,
                                                             sel.fragments[0].index,
                                                             SegmentKind::kInit, track));
-    return Body(*bytes, "video/mp4");
+    return ResourceBody(*bytes, "video/mp4");
   }
   if (resource == "getMP4MediaFragment.mp4" || resource == "getTSFragment.ts") {
     const bool ts = resource == "getTSFragment.ts";
@@ -174,7 +135,7 @@ Result<Response> Serve(std::string_view resource, const std::map<std::string, st
     OSPREY_ASSIGN_OR_RETURN(
         auto bytes, state->segments.Get(s.claims.store_id, *s.log, index,
                                         ts ? SegmentKind::kTs : SegmentKind::kMp4Media, track));
-    return Body(*bytes, ts ? "video/mp2t" : "video/mp4");
+    return ResourceBody(*bytes, ts ? "video/mp2t" : "video/mp4");
   }
   return Status::NotFound("unknown HLS resource");
 }
@@ -218,7 +179,7 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
 
 Response ServeHlsResource(std::string_view resource, std::string_view query, HlsState* state) {
   Result<Response> r = Serve(resource, ParseQuery(query), state);
-  return r.ok() ? std::move(*r) : Fail(r.status());
+  return r.ok() ? std::move(*r) : ResourceFail(r.status());
 }
 
 }  // namespace osprey::server::video
