@@ -8,6 +8,7 @@
 
 #include "osprey/base/json_value.h"
 #include "osprey/base/json_writer.h"
+#include "osprey/client/list_fragments.h"
 
 namespace osprey::cli {
 
@@ -127,18 +128,7 @@ Result<Value> CallApi(const Connection& connection, const client::JsonCall& call
   OSPREY_ASSIGN_OR_RETURN(auto r, client::PostJson(connection.url, call, body,
                                                    connection.credentials, connection.region,
                                                    std::chrono::milliseconds(30000)));
-  if (r.status != 200) {
-    std::string name = r.error_type;
-    std::string message;
-    if (auto doc = ParseJson(r.body); doc.ok()) {
-      if (name.empty()) name = Text(*doc, "__type");
-      message = Text(*doc, "message");
-      if (message.empty()) message = Text(*doc, "Message");
-    }
-    if (size_t hash = name.rfind('#'); hash != std::string::npos) name = name.substr(hash + 1);
-    if (name.empty()) name = "HTTP " + std::to_string(r.status);
-    return Status::Unavailable(message.empty() ? name : name + ": " + message);
-  }
+  if (r.status != 200) return client::ApiError(r);
   if (raw != nullptr) *raw = r.body;
   if (r.body.empty()) return Value::MakeMap();
   return ParseJson(r.body);

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,80 +34,22 @@
 #include "cli_util.h"
 #include "osprey/base/json_writer.h"
 #include "osprey/client/get_media_reader.h"
+#include "osprey/client/list_fragments.h"
 #include "video_mkv.h"
 
 namespace osprey::cli {
 namespace {
 
-struct Listed {
-  std::string number;
-  int64_t producer_ms = 0;
-  int64_t length_ms = 0;
-};
-
-int64_t Millis(const Value& f, std::string_view key) {
-  const Value* v = f.Find(key);
-  if (v == nullptr) return 0;
-  if (v->type() == Value::Type::kDouble) return std::llround(v->as_double() * 1000);
-  if (v->type() == Value::Type::kInt) return v->as_int() * 1000;
-  return 0;
-}
-
-std::string Selector(const std::string& stream, int64_t from_ms, int64_t to_ms) {
-  std::string body;
-  JsonWriter(&body)
-      .BeginObject()
-      .Key("StreamName")
-      .String(stream)
-      .Key("FragmentSelector")
-      .BeginObject()
-      .Key("FragmentSelectorType")
-      .String("PRODUCER_TIMESTAMP")
-      .Key("TimestampRange")
-      .BeginObject()
-      .Key("StartTimestamp")
-      .Double(static_cast<double>(from_ms) / 1000.0)
-      .Key("EndTimestamp")
-      .Double(static_cast<double>(to_ms) / 1000.0)
-      .EndObject()
-      .EndObject()
-      .EndObject();
-  return body;
-}
-
-Result<std::vector<Listed>> ListRange(const ApiCommand& p, int64_t from_ms, int64_t to_ms) {
-  std::vector<Listed> out;
-  std::string token;
-  do {
-    std::string body;
-    if (token.empty()) {
-      body = Selector(p.flags.at("--stream"), from_ms, to_ms);
-    } else {
-      JsonWriter(&body)
-          .BeginObject()
-          .Key("StreamName")
-          .String(p.flags.at("--stream"))
-          .Key("NextToken")
-          .String(token)
-          .EndObject();
-    }
-    OSPREY_ASSIGN_OR_RETURN(Value doc,
-                            CallApi(p.connection, client::KvsCall("/listFragments"), body));
-    if (const Value* list = doc.Find("Fragments");
-        list != nullptr && list->type() == Value::Type::kArray) {
-      for (const Value& f : list->as_array()) {
-        const Value* length = f.Find("FragmentLengthInMilliseconds");
-        out.push_back(
-            {Text(f, "FragmentNumber"), Millis(f, "ProducerTimestamp"),
-             length != nullptr && length->type() == Value::Type::kInt ? length->as_int() : 0});
-      }
-    }
-    token = Text(doc, "NextToken");
-  } while (!token.empty());
-  // ListFragments answers in no particular order; the file is in time order.
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Listed& a, const Listed& b) { return a.producer_ms < b.producer_ms; });
-  return out;
+Result<std::vector<client::ListedFragment>> ListRange(const ApiCommand& p, int64_t from_ms,
+                                                     int64_t to_ms) {
+  client::ProducerTimeRange range;
+  range.url = p.connection.url;
+  range.credentials = p.connection.credentials;
+  range.region = p.connection.region;
+  range.stream_name = p.flags.at("--stream");
+  range.from_ms = from_ms;
+  range.to_ms = to_ms;
+  return client::ListFragmentsByProducerTime(range);
 }
 
 // The progress bar redraws one line of stderr; only on a terminal.
@@ -135,32 +76,15 @@ Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
 
 int GetMp4(const ApiCommand& p, int64_t from_ms, int64_t to_ms, const std::string& path) {
   std::string body;
-  JsonWriter(&body)
-      .BeginObject()
-      .Key("StreamName")
-      .String(p.flags.at("--stream"))
-      .Key("ClipFragmentSelector")
-      .BeginObject()
-      .Key("FragmentSelectorType")
-      .String("PRODUCER_TIMESTAMP")
-      .Key("TimestampRange")
-      .BeginObject()
-      .Key("StartTimestamp")
-      .Double(static_cast<double>(from_ms) / 1000.0)
-      .Key("EndTimestamp")
-      .Double(static_cast<double>(to_ms) / 1000.0)
-      .EndObject()
-      .EndObject()
-      .EndObject();
+  JsonWriter w(&body);
+  w.BeginObject().Key("StreamName").String(p.flags.at("--stream"));
+  client::WriteProducerTimeSelector(&w, "ClipFragmentSelector", from_ms, to_ms);
+  w.EndObject();
   auto r = client::PostJson(p.connection.url, client::KvsCall("/getClip"), body,
                             p.connection.credentials, p.connection.region,
                             std::chrono::milliseconds(120000));
   if (!r.ok()) return Report(r.status(), kExitFailed);
-  if (r->status != 200) {
-    // Same one-line error as the JSON calls: reuse CallApi's rendering.
-    auto again = CallApi(p.connection, client::KvsCall("/getClip"), body);
-    return Report(again.ok() ? Status::Unavailable("GetClip failed") : again.status(), kExitFailed);
-  }
+  if (r->status != 200) return Report(client::ApiError(*r), kExitFailed);
   if (Status s = WriteFileAtomically(path, r->body); !s.ok()) return Report(s, kExitFailed);
   std::printf("wrote %s (%zu bytes)\n", path.c_str(), r->body.size());
   return kExitOk;
@@ -201,7 +125,7 @@ int VideoGet(const std::vector<std::string>& args) {
   download.path = path;
   download.duration_ms =
       listed->back().producer_ms + listed->back().length_ms - listed->front().producer_ms;
-  for (const Listed& l : *listed) download.fragments.push_back(l.number);
+  for (const client::ListedFragment& l : *listed) download.fragments.push_back(l.number);
   const bool show = !p.Has("--quiet") && ::isatty(STDERR_FILENO);
   download.progress = [show](size_t done, size_t total, int64_t bytes) {
     Progress(show, done, total, bytes);
