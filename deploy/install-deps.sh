@@ -26,6 +26,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
+  faketime
 )
 
 # Test peers and clients from npm, installed under /opt/osprey/node (not on

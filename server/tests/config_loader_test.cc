@@ -56,6 +56,7 @@ ServerOptions AllChanged() {
   o.max_body_bytes = 1024;
   o.max_connections = 5;
   o.shutdown_grace_ms = 7;
+  o.kinesis_shard_limits = "on";
   return o;
 }
 
@@ -73,7 +74,8 @@ TEST(ConfigLoaderTest, FlagsSetEveryFieldInBothForms) {
                       "--log-level=debug", "--region", "eu-west-2",
                       "--public-url=https://video.example.com", "--threads", "3",
                       "--header-timeout-ms=1", "--idle-timeout-ms", "2", "--max-body-bytes=1024",
-                      "--max-connections", "5", "--shutdown-grace-ms=7"});
+                      "--max-connections", "5", "--shutdown-grace-ms=7",
+                      "--kinesis-shard-limits", "on"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, AllChanged());
 }
@@ -84,7 +86,8 @@ TEST(ConfigLoaderTest, EnvironmentSetsEveryField) {
                 {"OSPREY_REGION", "eu-west-2"},         {"OSPREY_PUBLIC_URL", "https://video.example.com"},
                 {"OSPREY_THREADS", "3"},                {"OSPREY_HEADER_TIMEOUT_MS", "1"},
                 {"OSPREY_IDLE_TIMEOUT_MS", "2"},        {"OSPREY_MAX_BODY_BYTES", "1024"},
-                {"OSPREY_MAX_CONNECTIONS", "5"},        {"OSPREY_SHUTDOWN_GRACE_MS", "7"}};
+                {"OSPREY_MAX_CONNECTIONS", "5"},        {"OSPREY_SHUTDOWN_GRACE_MS", "7"},
+                {"OSPREY_KINESIS_SHARD_LIMITS", "on"}};
   auto loaded = Load({}, env);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, AllChanged());
@@ -105,6 +108,7 @@ idle_timeout_ms = 2
 max_body_bytes = 1_024
 max_connections = 5
 shutdown_grace_ms = 7
+kinesis_shard_limits = "on"
 )",
                              "config.toml", &options);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -314,6 +318,8 @@ TEST(ConfigLoaderTest, RejectsBadFlagsAndVariablesWithExactMessages) {
       {{"--public-url=https://"}, {},
        "--public-url: must be empty or an http:// or https:// URL, got \"https://\""},
       {{"--data-dir="}, {}, "--data-dir: must not be empty"},
+      {{"--kinesis-shard-limits=yes"}, {},
+       "--kinesis-shard-limits: must be \"on\" or \"off\", got \"yes\""},
       {{"--listen="}, {}, "--listen: must not be empty" + hint},
       {{"--listen=0.0.0.0"}, {}, "--listen: \"0.0.0.0\" has no port" + hint},
       {{"--listen=[::1]"}, {}, "--listen: \"[::1]\" has no port" + hint},

@@ -57,7 +57,8 @@ Authenticator MakeAuthenticator(const auth::Verifier* verifier) {
       decision.access_key_id = result.identity().access_key_id;
     } else {
       const auth::AuthFailure& f = result.failure();
-      decision.error = ApiError{f.http_status(), std::string(f.exception_name()), f.message};
+      decision.error = ApiError{f.http_status(service), std::string(f.exception_name()),
+                                f.message};
     }
     return decision;
   };

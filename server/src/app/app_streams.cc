@@ -22,6 +22,7 @@ Status StartDataStreams(const ServerOptions& options, App::State* state) {
   streams::EngineOptions engine;
   engine.root_dir = state->startup.data_dir + "/streams";
   engine.region = options.region;
+  engine.enforce_throughput_limits = options.kinesis_shard_limits == "on";
   OSPREY_ASSIGN_OR_RETURN(state->streams, streams::OpenStreamEngine(engine));
   kinesis::KinesisContext& k = state->kinesis;
   k.engine = state->streams.get();

@@ -51,6 +51,10 @@ std::string CheckPublicUrl(std::string_view s) {
   return "must be empty or an http:// or https:// URL, got " + Quote(s);
 }
 
+std::string CheckOnOff(std::string_view s) {
+  return s == "on" || s == "off" ? "" : "must be \"on\" or \"off\", got " + Quote(s);
+}
+
 constexpr int64_t kMaxTimeoutMs = 86'400'000;  // a day: beyond it is a typo
 
 struct Field {
@@ -87,6 +91,10 @@ const Field kFields[] = {
      &ServerOptions::max_connections, nullptr, 1, 1'000'000},
     {"shutdown_grace_ms", "MS", "time in-flight requests get to finish on shutdown",
      &ServerOptions::shutdown_grace_ms, nullptr, 1, kMaxTimeoutMs},
+    {"kinesis_shard_limits", "on|off",
+     "Kinesis per-shard write limits (1 MiB/s, 1000 records/s): on answers "
+     "ProvisionedThroughputExceededException beyond them as AWS does",
+     &ServerOptions::kinesis_shard_limits, CheckOnOff},
 };
 
 bool IsString(const Field& f) { return std::holds_alternative<std::string ServerOptions::*>(f.member); }

@@ -65,6 +65,13 @@ struct ServerOptions {
   // connections are closed.
   int64_t shutdown_grace_ms = 30000;
 
+  // Kinesis per-shard write throughput (1 MiB/s and 1,000 records/s per
+  // shard, data-streams spec 4.8): "off" (default: a shard takes what the
+  // disk takes) or "on" (records beyond it fail with
+  // ProvisionedThroughputExceededException, as on AWS, so producers' backoff
+  // can be tested against Osprey).
+  std::string kinesis_shard_limits = "off";
+
   friend bool operator==(const ServerOptions&, const ServerOptions&) = default;
 };
 

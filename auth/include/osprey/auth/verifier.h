@@ -86,7 +86,13 @@ struct AuthFailure {
 
   // "InvalidSignatureException", ...
   std::string_view exception_name() const;
+  // 403, as the REST APIs (Kinesis Video Streams) answer. The JSON 1.1
+  // APIs answer these with 400 (data-streams spec 2.2): http_status(service)
+  // gives the status for the service a request was signed for.
   int http_status() const { return 403; }
+  int http_status(std::string_view service) const {
+    return service == "kinesis" || service == "firehose" ? 400 : 403;
+  }
   // PermissionDenied("<exception name>: <message>").
   Status ToStatus() const;
 };
