@@ -42,7 +42,8 @@ Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::str
   return out;
 }
 
-Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>& flags) {
+Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>& flags,
+                                       bool require_credentials) {
   auto env = [](const char* name) -> std::string {
     const char* v = std::getenv(name);
     return v != nullptr ? v : "";
@@ -60,7 +61,8 @@ Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>&
   c.credentials.access_key_id = env("AWS_ACCESS_KEY_ID");
   c.credentials.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
   c.credentials.session_token = env("AWS_SESSION_TOKEN");
-  if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty()) {
+  if (require_credentials &&
+      (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty())) {
     return Status::InvalidArgument(
         "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server prints them)");
   }

@@ -34,7 +34,10 @@ struct Connection {
 // --endpoint, else OSPREY_ENDPOINT, else AWS_ENDPOINT_URL; --region, else
 // AWS_REGION / AWS_DEFAULT_REGION, else us-east-1; AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN).
-Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>& flags);
+// Without `require_credentials`, missing keys leave them empty (osprey
+// doctor reports them itself).
+Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>& flags,
+                                       bool require_credentials = true);
 
 // "2026-11-29T06:50:00Z", "2026-11-29T06:50:00.250Z", "2026-11-29 06:50:00"
 // (UTC), or epoch seconds "1795934968.5" -> epoch ms.

@@ -3,6 +3,8 @@
 //   osprey records ...    Kinesis Data Streams put and tail (records_command.cc)
 //   osprey delivery ...   Firehose delivery streams (delivery_command.cc)
 //   osprey dataset export a YOLO/COCO training set from stored footage
+//   osprey doctor         checks server, clock, keys, cameras, codecs (doctor_command.cc)
+//   osprey completion     bash/zsh completion (completion_command.cc)
 // Exit codes: 0 done, 1 the operation failed (on the server: the AWS error
 // name and message on one line), 2 bad usage.
 #include <cstdio>
@@ -16,6 +18,8 @@ int DatasetExport(const std::vector<std::string>& args);
 int VideoCommand(const std::vector<std::string>& args);
 int RecordsCommand(const std::vector<std::string>& args);
 int DeliveryCommand(const std::vector<std::string>& args);
+int DoctorCommand(const std::vector<std::string>& args);
+int CompletionCommand(const std::vector<std::string>& args);
 }  // namespace osprey::cli
 
 namespace {
@@ -27,6 +31,8 @@ constexpr const char* kUsage =
     "  records put|tail                                  Kinesis Data Streams\n"
     "  delivery list|describe|put                        Firehose delivery streams\n"
     "  dataset export                                    a training set from stored footage\n"
+    "  doctor                                            what is wrong with this setup\n"
+    "  completion bash|zsh                               shell completion script\n"
     "  help                                              this text\n"
     "\n"
     "`osprey <group> --help` lists a group's commands and flags. Every command takes\n"
@@ -58,6 +64,8 @@ int main(int argc, char** argv) {
   if (group == "video") return VideoCommand(rest);
   if (group == "records") return RecordsCommand(rest);
   if (group == "delivery") return DeliveryCommand(rest);
+  if (group == "doctor") return DoctorCommand(rest);
+  if (group == "completion") return CompletionCommand(rest);
   if (group == "dataset") {
     if (!rest.empty() && rest[0] == "export") return DatasetExport({rest.begin() + 1, rest.end()});
     const bool help = !rest.empty() && rest[0] == "--help";

@@ -210,3 +210,106 @@ def test_video_get(server, tmp_path):
                f"{t1:.3f}", "-o", str(tmp_path / "n.mkv"))
     assert r.returncode == 1
     one_line_error(r, "ResourceNotFoundException")
+
+
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def doctor(server, *args, **kw):
+    r = osprey(server, "doctor", "--json", *args, **kw)
+    checks = {c["Check"]: c for c in json.loads(r.stdout)["Checks"]}
+    return r, checks
+
+
+def test_doctor(server_factory, tmp_path):
+    server = server_factory()
+    log = tmp_path / "agent.log"
+    agent = start_agent(server.endpoint, "cam", tmp_path / "spool", server.credentials(), log)
+    try:
+        wait_for_fragments(server, "cam", 2, timeout=60)
+        r, checks = doctor(server)
+        assert r.returncode == 0, r.stdout
+        for name in ("server", "clock", "credentials", "streams", "gstreamer", "ffmpeg"):
+            assert checks[name]["Result"] in ("ok", "warn"), checks[name]
+        assert checks["server"]["Result"] == "ok"
+        assert checks["credentials"]["Result"] == "ok"
+        assert checks["streams"]["Result"] == "ok", checks["streams"]
+        # A camera that never sent anything is named.
+        assert osprey(server, "video", "create", "--name", "idle").returncode == 0
+        r, checks = doctor(server)
+        assert r.returncode == 0
+        assert checks["streams"]["Result"] == "warn"
+        assert checks["streams"]["Detail"].endswith(": idle"), checks["streams"]
+    finally:
+        stop_agent(agent, log)
+    # The table form says the same.
+    r = osprey(server, "doctor")
+    assert r.stdout.splitlines()[0].split() == ["CHECK", "RESULT", "DETAIL"]
+    assert any(line.split()[:2] == ["streams", "warn"] for line in r.stdout.splitlines())
+
+    r, checks = doctor(server, secret="wrong-secret-key-0000000000000000000000")
+    assert r.returncode == 1
+    assert checks["credentials"]["Result"] == "FAIL"
+    assert "InvalidSignatureException" in checks["credentials"]["Detail"]
+    assert "streams" not in checks
+
+    r = osprey(server, "doctor", "--json", "--endpoint", "http://127.0.0.1:1")
+    assert r.returncode == 1
+    checks = {c["Check"]: c for c in json.loads(r.stdout)["Checks"]}
+    assert checks["server"]["Result"] == "FAIL" and "cannot reach" in checks["server"]["Detail"]
+    assert "credentials" not in checks
+    assert osprey(server, "doctor", "--stale-seconds", "0").returncode == 2
+
+
+def test_doctor_flags_a_server_clock_ten_minutes_off(server_factory):
+    assert os.path.exists(FAKETIME_LIB), "deploy/install-deps.sh installs faketime"
+    server = server_factory(env={
+        "LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "+600",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"})
+    r, checks = doctor(server)
+    assert r.returncode == 1
+    assert checks["clock"]["Result"] == "FAIL", checks["clock"]
+    assert checks["clock"]["Detail"].startswith("server clock +6"), checks["clock"]
+    # The same skew is why the signed call fails.
+    assert checks["credentials"]["Result"] == "FAIL"
+
+
+def usage_flags(text):
+    """Every --flag (and -o) a usage text names, per 'osprey <group> <command>' line."""
+    out = {}
+    for line in text.splitlines():
+        words = line.replace("usage:", "").replace("[", " ").replace("]", " ").replace(
+            "(", " ").replace(")", " ").replace("|", " ").split()
+        if len(words) >= 3 and words[0] == "osprey":
+            flags = {w for w in words if w.startswith("-")}
+            out[(words[1], words[2])] = flags
+    return out
+
+
+def complete(line):
+    script = ('source <("$CLI" completion bash); read -ra COMP_WORDS <<< "$LINE"; '
+              '[[ "$LINE" == *" " ]] && COMP_WORDS+=(""); '
+              'COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _osprey; printf "%s\\n" "${COMPREPLY[@]}"')
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                       env={"CLI": CLI_BIN, "LINE": line, "PATH": os.environ["PATH"]})
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+def test_completion_offers_every_flag_of_every_usage_text():
+    assert complete("osprey ") >= {"video", "records", "delivery", "dataset", "doctor",
+                                   "completion"}
+    assert complete("osprey video ") == {"list", "create", "describe", "delete", "retention",
+                                         "get"}
+    usages = {}
+    for group in ("video", "records", "delivery"):
+        r = subprocess.run([CLI_BIN, group, "--help"], capture_output=True, text=True)
+        usages.update(usage_flags(r.stdout))
+    assert len(usages) == 11, usages
+    for (group, command), flags in usages.items():
+        offered = complete(f"osprey {group} {command} -")
+        assert flags <= offered, (group, command, flags - offered)
+    assert complete("osprey completion ") == {"bash", "zsh"}
+    r = subprocess.run([CLI_BIN, "completion", "fish"], capture_output=True, text=True)
+    assert r.returncode == 2
