@@ -31,6 +31,7 @@ const Command kCommands[] = {
     {"video", "delete", "--stream"},
     {"video", "retention", "--stream --increase --decrease"},
     {"video", "get", "--stream --from --to -o --quiet"},
+    {"video", "put", "--stream --fragment-ms"},
     {"records", "put", "--stream --data --partition-key --json"},
     {"records", "tail", "--stream --from-start --limit --base64 --json"},
     {"delivery", "list", "--json"},

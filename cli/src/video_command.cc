@@ -19,6 +19,7 @@
 namespace osprey::cli {
 
 int VideoGet(const std::vector<std::string>& args);
+int VideoPut(const std::vector<std::string>& args);
 
 namespace {
 
@@ -29,6 +30,7 @@ constexpr const char* kVideoUsage =
     "       osprey video delete --stream S\n"
     "       osprey video retention --stream S (--increase H | --decrease H)\n"
     "       osprey video get --stream S --from T1 --to T2 -o out.mkv|out.mp4 [--quiet]\n"
+    "       osprey video put FILE|rtsp://...|v4l2:/dev/videoN --stream S [--fragment-ms MS]\n"
     "common flags: --endpoint URL (or OSPREY_ENDPOINT) --region R; credentials from\n"
     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Times: 2026-11-29T06:50:00Z or epoch seconds.\n";
 
@@ -195,6 +197,7 @@ int VideoCommand(const std::vector<std::string>& args) {
   if (args[0] == "delete") return Delete(rest);
   if (args[0] == "retention") return Retention(rest);
   if (args[0] == "get") return VideoGet(rest);
+  if (args[0] == "put") return VideoPut(rest);
   Report(Status::InvalidArgument("unknown video command \"" + args[0] + "\""), kExitUsage);
   std::fputs(kVideoUsage, stderr);
   return kExitUsage;

@@ -301,15 +301,52 @@ def test_completion_offers_every_flag_of_every_usage_text():
     assert complete("osprey ") >= {"video", "records", "delivery", "dataset", "doctor",
                                    "completion"}
     assert complete("osprey video ") == {"list", "create", "describe", "delete", "retention",
-                                         "get"}
+                                         "get", "put"}
     usages = {}
     for group in ("video", "records", "delivery"):
         r = subprocess.run([CLI_BIN, group, "--help"], capture_output=True, text=True)
         usages.update(usage_flags(r.stdout))
-    assert len(usages) == 11, usages
+    assert len(usages) == 12, usages
     for (group, command), flags in usages.items():
         offered = complete(f"osprey {group} {command} -")
         assert flags <= offered, (group, command, flags - offered)
     assert complete("osprey completion ") == {"bash", "zsh"}
     r = subprocess.run([CLI_BIN, "completion", "fish"], capture_output=True, text=True)
     assert r.returncode == 2
+
+
+def test_video_put_uploads_every_frame_of_a_file(server, tmp_path):
+    clip = str(tmp_path / "five.mp4")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc=size=320x240:rate=15", "-t", "5", "-c:v", "libx264", "-g", "15",
+                    clip], check=True, timeout=60)
+    t0 = time.time() - 1
+    r = osprey(server, "video", "put", clip, "--stream", "upload", "--fragment-ms", "1000",
+               extra_env={"TMPDIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("uploaded ") and "fragments persisted" in r.stdout
+    # The temporary spool is gone once everything is acknowledged.
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("osprey-put-")]
+    out = str(tmp_path / "back.mkv")
+    r = osprey(server, "video", "get", "--stream", "upload", "--from", f"{t0:.3f}", "--to",
+               f"{time.time() + 1:.3f}", "-o", out)
+    assert r.returncode == 0, r.stderr
+    frames = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v",
+                             "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", out],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert frames == "75"
+
+    r = osprey(server, "video", "put", str(tmp_path / "missing.mp4"), "--stream", "upload")
+    assert r.returncode == 2
+    one_line_error(r, "no such file")
+    r = osprey(server, "video", "put", "--stream", "upload")
+    assert r.returncode == 2
+    # A server that is not there, or wrong keys: said at once, nothing spooled.
+    for extra in (["--endpoint", "http://127.0.0.1:1"], []):
+        started = time.time()
+        r = osprey(server, "video", "put", clip, "--stream", "upload", *extra,
+                   secret=None if extra else "wrong-secret-key-000000000000000000000000",
+                   extra_env={"TMPDIR": str(tmp_path)})
+        assert r.returncode == 1 and time.time() - started < 10
+        one_line_error(r, "Connection refused" if extra else "InvalidSignatureException")
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("osprey-put-")]
