@@ -27,15 +27,20 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
   faketime
+  # the web console's real-browser test (tests/integration/test_console.py)
+  chromium
 )
 
 # Test peers and clients from npm, installed under /opt/osprey/node (not on
 # PATH): s3rver, the S3-compatible server firehose_s3_store_test delivers
 # to; @aws-sdk/client-kinesis, the JavaScript SDK the Kinesis integration
-# test drives; kinesalite, the peer of the data-stream benchmark. npm comes
+# test drives; kinesalite, the peer of the data-stream benchmark; hls.js,
+# the player the web console embeds at build (server/src/console); and
+# playwright-core, which drives Debian's chromium in test_console.py. npm comes
 # from Debian (below) unless the machine already has one.
 NODE_PREFIX=/opt/osprey/node
-NODE_TOOLS=(s3rver@3.7.1 @aws-sdk/client-kinesis@3.1143.0 kinesalite@3.3.3)
+NODE_TOOLS=(s3rver@3.7.1 @aws-sdk/client-kinesis@3.1143.0 kinesalite@3.3.3
+            hls.js@1.7.4 playwright-core@1.65.1)
 install_node_tools() {
   if ! command -v npm >/dev/null 2>&1; then
     echo "install-deps: npm not found; skipping ${NODE_TOOLS[*]} (firehose_s3_store_test will skip)"

@@ -15,6 +15,7 @@
 #include "osprey/server/http_server.h"
 #include "osprey/server/router.h"
 #include "app/app_state.h"
+#include "console/console_routes.h"
 
 namespace osprey::server {
 
@@ -148,6 +149,9 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
   OSPREY_RETURN_IF_ERROR(StartVideo(options, listen, state.get()));
   OSPREY_RETURN_IF_ERROR(StartDataStreams(options, state.get()));
   OSPREY_RETURN_IF_ERROR(StartFirehose(options, state.get()));
+  OSPREY_RETURN_IF_ERROR(console::RegisterConsoleRoutes(
+      {options.console_password, s.data_dir, options.public_url.starts_with("https://")},
+      &state->video, state->streams.get(), &state->router));
   HttpServerOptions http;
   http.host = listen.host;
   http.port = listen.port;

@@ -51,6 +51,10 @@ std::string CheckPublicUrl(std::string_view s) {
   return "must be empty or an http:// or https:// URL, got " + Quote(s);
 }
 
+std::string CheckConsolePassword(std::string_view s) {
+  return s.empty() || s.size() >= 8 ? "" : "must be empty or at least 8 characters";
+}
+
 std::string CheckOnOff(std::string_view s) {
   return s == "on" || s == "off" ? "" : "must be \"on\" or \"off\", got " + Quote(s);
 }
@@ -79,6 +83,8 @@ const Field kFields[] = {
     {"region", "REGION", "AWS region the server reports", &ServerOptions::region, CheckRegion},
     {"public_url", "URL", "base URL given to clients (empty: derived from --listen)",
      &ServerOptions::public_url, CheckPublicUrl},
+    {"console_password", "PASSWORD", "web console password (empty: DATA_DIR/console-password)",
+     &ServerOptions::console_password, CheckConsolePassword},
     {"threads", "N", "network I/O threads, 0..256 (0: one per CPU core)", &ServerOptions::threads,
      nullptr, 0, 256},
     {"header_timeout_ms", "MS", "time allowed to send a request header",

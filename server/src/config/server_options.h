@@ -44,6 +44,10 @@ struct ServerOptions {
   // URLs), e.g. https://video.example.com. Empty: derived from `listen`.
   std::string public_url = "";
 
+  // Password of the web console at /console (docs/security.md). Empty: the
+  // one in DATA_DIR/console-password, generated (0600) at first start.
+  std::string console_password = "";
+
   // Worker threads for network I/O; 0 means one per CPU core. 0..256.
   int threads = 0;
 
