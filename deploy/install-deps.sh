@@ -23,6 +23,8 @@ PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg mkvtoolnix
   libopencv-dev opencv-data opencv-doc libwebsockets-dev
+  # RTSP camera stand-in for the agent tests and bench (tests/tools/)
+  libgstrtspserver-1.0-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client

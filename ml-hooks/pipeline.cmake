@@ -11,6 +11,11 @@ function(ml_pipeline_tests)
   target_link_libraries(osprey-ml PRIVATE osprey::ml_hooks)
   set_target_properties(osprey-ml PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   osprey_test(NAME ml_config SOURCES tests/config_test.cc DEPS osprey::ml_hooks)
+  # deploy/config/osprey-ml.toml parses and equals the built-in defaults.
+  osprey_test(NAME ml_config_sample SOURCES tests/config_sample_test.cc DEPS osprey::ml_hooks)
+  if(TARGET ml_config_sample_test)
+    target_compile_definitions(ml_config_sample_test PRIVATE OSPREY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  endif()
   # White-box tests of private pieces (src/pipeline).
   osprey_test(NAME ml_journal SOURCES tests/journal_test.cc DEPS osprey::ml_hooks)
   osprey_test(NAME ml_frame_queue SOURCES tests/frame_queue_test.cc DEPS osprey::ml_hooks)

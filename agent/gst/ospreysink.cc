@@ -15,6 +15,7 @@
 
 using osprey::agent::AccessUnit;
 using osprey::agent::SpoolOverflowPolicy;
+using osprey::agent::UplinkKind;
 using osprey::agent::VideoFormat;
 using osprey::agent::sink::ConnectionEvent;
 using osprey::agent::sink::SinkSession;
@@ -47,6 +48,8 @@ enum {
   PROP_SPOOL_DIR,
   PROP_RETENTION_PERIOD,
   PROP_DRAIN_MS,
+  PROP_UPLINK,
+  PROP_CA_FILE,
 };
 
 // Byte-stream input is left to h264parse (which caps negotiation inserts
@@ -70,6 +73,22 @@ GType storage_policy_get_type() {
   return type;
 }
 
+GType uplink_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(UplinkKind::kAuto),
+       "From the endpoint: websocket for ws:// and wss://, http for http://", "auto"},
+      {static_cast<gint>(UplinkKind::kHttp), "PutMedia over chunked HTTP (POST /putMedia)",
+       "http"},
+      {static_cast<gint>(UplinkKind::kWebSocket),
+       "PutMedia over the WebSocket ingest (GET /ws/putMedia), ws:// or wss://", "websocket"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) {
+    g_once_init_leave(&type, g_enum_register_static("GstOspreySinkUplink", values));
+  }
+  return type;
+}
+
 // Settings are written by set_property (any thread, usually the
 // application's) and read once in start(); GST_OBJECT_LOCK guards them.
 struct Settings {
@@ -85,6 +104,8 @@ struct Settings {
   SpoolOverflowPolicy policy = SpoolOverflowPolicy::kDropOldest;
   guint retention_hours = kDefaultRetentionHours;
   guint drain_ms = kDefaultDrainMs;
+  UplinkKind uplink = UplinkKind::kAuto;
+  std::string ca_file;
 };
 
 // Streaming-thread state (and the session, created in start(), destroyed in
@@ -148,6 +169,8 @@ gboolean Start(GstBaseSink* base) {
   }
   SinkSessionOptions options;
   options.transport.endpoint = settings.endpoint;
+  options.uplink = settings.uplink;
+  options.ca_file = settings.ca_file;
   options.transport.stream_name = settings.stream_name;
   options.transport.region = settings.region;
   options.transport.retention_hours = static_cast<int>(settings.retention_hours);
@@ -339,6 +362,9 @@ void SetProperty(GObject* object, guint id, const GValue* value, GParamSpec* psp
     case PROP_SPOOL_DIR:
       SetString(self, &s.spool_dir, value);
       return;
+    case PROP_CA_FILE:
+      SetString(self, &s.ca_file, value);
+      return;
     default:
       break;
   }
@@ -358,6 +384,9 @@ void SetProperty(GObject* object, guint id, const GValue* value, GParamSpec* psp
       break;
     case PROP_DRAIN_MS:
       s.drain_ms = g_value_get_uint(value);
+      break;
+    case PROP_UPLINK:
+      s.uplink = static_cast<UplinkKind>(g_value_get_enum(value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -400,6 +429,12 @@ void GetProperty(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       break;
     case PROP_DRAIN_MS:
       g_value_set_uint(value, s.drain_ms);
+      break;
+    case PROP_UPLINK:
+      g_value_set_enum(value, static_cast<gint>(s.uplink));
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string(value, s.ca_file.c_str());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -450,7 +485,9 @@ static void gst_osprey_sink_class_init(GstOspreySinkClass* klass) {
                 "CreateStream) when missing. Required",
                 nullptr);
   InstallString(gobject, PROP_ENDPOINT, "endpoint", "Endpoint",
-                "Osprey server, http://host:port (plain HTTP only for now). Required", nullptr);
+                "Osprey server: http://host:port, ws://host:port or wss://host:port (TLS, "
+                "WebSocket uplink only). Required",
+                nullptr);
   InstallString(gobject, PROP_ACCESS_KEY, "access-key", "Access key",
                 "AWS access key id for SigV4; empty: $AWS_ACCESS_KEY_ID", nullptr);
   InstallString(gobject, PROP_SECRET_KEY, "secret-key", "Secret key",
@@ -491,6 +528,19 @@ static void gst_osprey_sink_class_init(GstOspreySinkClass* klass) {
               "On EOS, how long to wait for every spooled fragment to be PERSISTED before "
               "posting EOS; what is left stays in the spool for the next run",
               0, 3600000, kDefaultDrainMs);
+  g_object_class_install_property(
+      gobject, PROP_UPLINK,
+      g_param_spec_enum("uplink", "Uplink",
+                        "How fragments travel to the server: http (PutMedia, chunked POST "
+                        "/putMedia), websocket (GET /ws/putMedia, SigV4-signed upgrade, MKV in "
+                        "binary messages, acks as text messages) or auto (websocket for ws:// "
+                        "and wss:// endpoints, else http). Either way a fragment leaves the "
+                        "spool only on PERSISTED",
+                        uplink_get_type(), static_cast<gint>(UplinkKind::kAuto), kFlags));
+  InstallString(gobject, PROP_CA_FILE, "ca-file", "CA file",
+                "wss:// only: PEM file of CA certificates to trust instead of the system store "
+                "(e.g. a self-signed TLS proxy). Empty: the system store",
+                nullptr);
 
   gst_element_class_add_static_pad_template(element, &sink_template);
   gst_element_class_set_static_metadata(
@@ -510,6 +560,7 @@ static void gst_osprey_sink_class_init(GstOspreySinkClass* klass) {
   base->unlock_stop = UnlockStop;
 
   gst_type_mark_as_plugin_api(storage_policy_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(uplink_get_type(), static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(osprey_sink_debug, "ospreysink", 0, "Osprey sink");
 }
 

@@ -98,8 +98,11 @@ Result<std::unique_ptr<SinkSession>> SinkSession::Open(SinkSessionOptions option
   s->watch_interval_ = options.watch_interval;
   OSPREY_ASSIGN_OR_RETURN(s->spool_, Spool::Open(options.spool));
   const std::string stream = options.transport.stream_name;
+  WebSocketTransportOptions transport_options;
+  transport_options.common = std::move(options.transport);
+  transport_options.ca_file = std::move(options.ca_file);
   OSPREY_ASSIGN_OR_RETURN(std::unique_ptr<MediaTransport> http,
-                          MakeHttpPutMediaTransport(std::move(options.transport)));
+                          MakeUplinkTransport(options.uplink, std::move(transport_options)));
   s->transport_ = std::make_unique<ObservedTransport>(std::move(http));
   s->uplink_ = std::make_unique<Uplink>(UplinkOptions{}, s->spool_.get(), s->transport_.get());
   s->spool_sink_ = std::make_unique<SpoolFragmentSink>(s->spool_.get(), "ospreysink");

@@ -30,12 +30,15 @@
 #include "osprey/agent/spool.h"
 #include "osprey/agent/spool_sink.h"
 #include "osprey/agent/uplink.h"
+#include "osprey/agent/uplink_transport.h"
 #include "osprey/base/result.h"
 
 namespace osprey::agent::sink {
 
 struct SinkSessionOptions {
   HttpTransportOptions transport;  // endpoint, stream, region, credentials, retention
+  UplinkKind uplink = UplinkKind::kAuto;  // chunked HTTP or WebSocket (uplink_transport.h)
+  std::string ca_file;                    // wss:// only: CAs to trust instead of the system's
   SpoolOptions spool;
   int64_t fragment_ms = 2000;
   // How often the watch thread samples the uplink's counters.

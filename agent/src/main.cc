@@ -5,11 +5,18 @@
 //                --spool-dir DIR [--spool-bytes N] [--spool-policy drop-oldest|refuse-new]
 //                [--fragment-ms 2000] [--region us-east-1] [--retention-hours 24]
 //                [--width 640 --height 480 --fps 15 --bitrate-kbps 1000] [--log-level info]
+//                [--uplink auto|http|ws] [--ca-file PEM] [--control-endpoint http://host:port]
+//
+// --uplink: auto (default) picks the WebSocket ingest for ws:// and wss://
+// endpoints and chunked HTTP PutMedia for http:// (agent/README.md).
 //
 // Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN).
+// A camera or device whose pipeline fails is restarted with backoff; a file
+// ends the agent at its end.
 // SIGTERM/SIGINT: stop capture, flush the open fragment into the spool, give
 // the uplink up to --drain-ms (5000) to get it PERSISTED, exit 0. What is not
 // uploaded stays in the spool for the next start.
+#include <malloc.h>
 #include <signal.h>
 
 #include <atomic>
@@ -25,6 +32,7 @@
 #include "osprey/agent/spool.h"
 #include "osprey/agent/spool_sink.h"
 #include "osprey/agent/uplink.h"
+#include "osprey/agent/uplink_transport.h"
 #include "osprey/auth/sigv4.h"
 #include "osprey/base/logging.h"
 
@@ -41,19 +49,29 @@ class CaptureToFragmenter final : public CaptureSink {
  public:
   explicit CaptureToFragmenter(Fragmenter* f) : f_(f) {}
   void OnFormat(const VideoFormat& v) override { f_->OnFormat(v); }
-  void OnAccessUnit(AccessUnit u) override { f_->OnAccessUnit(std::move(u)); }
+  void OnAccessUnit(AccessUnit unit) override { f_->OnAccessUnit(std::move(unit)); }
   void OnEnd(const Status& s) override {
     f_->OnEnd(s);
     if (!s.ok()) log::Error("agent", "capture ended", {{"error", s.ToString()}});
-    else log::Info("agent", "capture ended (end of file)");
+    else log::Info("agent", "capture ended (end of stream)");
     ended_ = true;
   }
   bool ended() const { return ended_; }
+  // Only between a source's Stop() and the next source's Start().
+  void Reset() { ended_ = false; }
 
  private:
   Fragmenter* f_;
   std::atomic<bool> ended_{false};
 };
+
+// Sleeps `d` unless a signal asks the agent to stop first.
+void SleepUnlessStopped(std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!g_stop && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 int Usage(const std::string& why) {
   std::fprintf(stderr,
@@ -61,7 +79,8 @@ int Usage(const std::string& why) {
                "--source testsrc|file:PATH|file+loop:PATH|rtsp://...|v4l2:/dev/videoN "
                "--spool-dir DIR [--spool-bytes N] [--spool-policy drop-oldest|refuse-new] "
                "[--fragment-ms 2000] [--region R] [--retention-hours H] [--width W] [--height H] "
-               "[--fps F] [--bitrate-kbps K] [--drain-ms 5000] [--log-level debug|info|warn|error]\n",
+               "[--fps F] [--bitrate-kbps K] [--drain-ms 5000] [--log-level debug|info|warn|error] "
+               "[--uplink auto|http|ws] [--ca-file PEM] [--control-endpoint http://host:port]\n",
                why.c_str());
   return 2;
 }
@@ -69,12 +88,18 @@ int Usage(const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates its own arena (64 MiB reserved,
+  // a few MiB touched); the agent's threads (GStreamer streaming, uplink,
+  // syncer) need no more than two, which keeps a camera's RSS under the
+  // 30 MiB target (bench/agent.sh).
+  mallopt(M_ARENA_MAX, 2);
   std::map<std::string, std::string> flags = {
       {"--spool-bytes", std::to_string(uint64_t{1} << 30)}, {"--fragment-ms", "2000"},
       {"--region", "us-east-1"}, {"--retention-hours", "24"}, {"--width", "640"},
       {"--height", "480"}, {"--fps", "15"}, {"--bitrate-kbps", "1000"}, {"--drain-ms", "5000"},
       {"--spool-policy", "drop-oldest"}, {"--log-level", "info"},
-      {"--endpoint", ""}, {"--stream", ""}, {"--source", ""}, {"--spool-dir", ""}};
+      {"--endpoint", ""}, {"--stream", ""}, {"--source", ""}, {"--spool-dir", ""},
+      {"--uplink", "auto"}, {"--ca-file", ""}, {"--control-endpoint", ""}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -130,7 +155,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  HttpTransportOptions transport_options;
+  WebSocketTransportOptions uplink_options;
+  HttpTransportOptions& transport_options = uplink_options.common;
+  uplink_options.ca_file = flags["--ca-file"];
+  uplink_options.control_endpoint = flags["--control-endpoint"];
   transport_options.endpoint = flags["--endpoint"];
   transport_options.stream_name = flags["--stream"];
   transport_options.region = flags["--region"];
@@ -140,7 +168,9 @@ int main(int argc, char** argv) {
   if (const char* token = std::getenv("AWS_SESSION_TOKEN")) {
     transport_options.credentials.session_token = token;
   }
-  auto transport = MakeHttpPutMediaTransport(transport_options);
+  Result<UplinkKind> uplink_kind = ParseUplinkKind(flags["--uplink"]);
+  if (!uplink_kind.ok()) return Usage(uplink_kind.status().message());
+  auto transport = MakeUplinkTransport(*uplink_kind, uplink_options);
   if (!transport.ok()) return Usage(transport.status().message());
 
   struct sigaction sa{};
@@ -165,19 +195,63 @@ int main(int argc, char** argv) {
   }
   Fragmenter fragmenter(fragmenter_options, &spool_sink);
   CaptureToFragmenter capture_sink(&fragmenter);
-  auto source = OpenGstCaptureSource(capture);
-  if (!source.ok() || !(*source)->Start(&capture_sink).ok()) {
-    log::Error("agent", "cannot start capture",
-               {{"error", source.ok() ? "pipeline failed" : source.status().ToString()}});
-    uplink.Stop(std::chrono::milliseconds(0));
-    return 1;
-  }
-  log::Info("agent", "running", {{"stream", flags["--stream"]}, {"source", flags["--source"]},
-                                 {"spool_dir", spool_options.dir}});
-  while (!g_stop && !capture_sink.ended()) {
+  // A camera, a device or the test pattern is live: when its pipeline fails
+  // (camera rebooting, network down, device unplugged) or never starts (the
+  // camera is still off at boot), it is rebuilt after a backoff of 1 s
+  // doubling to 30 s, reset once a pipeline has run for a minute. Footage
+  // after the gap gets a discontinuity (the fragmenter sees the clock jump).
+  // A file ends the agent: at its end (exit 0) or when it cannot be read (1).
+  const bool live = capture.kind != SourceKind::kFile;
+  constexpr auto kBackoffMin = std::chrono::milliseconds(1000);
+  constexpr auto kBackoffMax = std::chrono::milliseconds(30000);
+  auto backoff = kBackoffMin;
+  std::unique_ptr<CaptureSource> source;
+  auto started_at = std::chrono::steady_clock::now();
+  int64_t restarts = 0;
+  bool first = true;
+  while (!g_stop) {
+    if (source == nullptr) {
+      auto opened = OpenGstCaptureSource(capture);
+      Status started = opened.ok() ? (*opened)->Start(&capture_sink) : opened.status();
+      if (!started.ok()) {
+        if (!live) {
+          log::Error("agent", "cannot start capture", {{"error", started.ToString()}});
+          uplink.Stop(std::chrono::milliseconds(0));
+          return 1;
+        }
+        log::Warn("agent", "capture did not start; retrying",
+                  {{"error", started.ToString()}, {"backoff_ms", int64_t(backoff.count())}});
+        SleepUnlessStopped(backoff);
+        backoff = std::min(backoff * 2, kBackoffMax);
+        continue;
+      }
+      source = std::move(*opened);
+      started_at = std::chrono::steady_clock::now();
+      if (first) {
+        log::Info("agent", "running",
+                  {{"stream", flags["--stream"]}, {"source", flags["--source"]},
+                   {"spool_dir", spool_options.dir},
+                   {"uplink", UplinkKindName(*ResolveUplinkKind(*uplink_kind, flags["--endpoint"]))}});
+        first = false;
+      } else {
+        log::Info("agent", "capture restarted", {{"restarts", restarts}});
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!capture_sink.ended()) continue;
+    if (!live) break;
+    source->Stop();
+    source.reset();
+    capture_sink.Reset();
+    ++restarts;
+    if (std::chrono::steady_clock::now() - started_at > std::chrono::minutes(1)) {
+      backoff = kBackoffMin;
+    }
+    log::Warn("agent", "capture lost; restarting", {{"backoff_ms", int64_t(backoff.count())}});
+    SleepUnlessStopped(backoff);
+    backoff = std::min(backoff * 2, kBackoffMax);
   }
-  (*source)->Stop();
+  if (source != nullptr) source->Stop();
   fragmenter.Flush();  // the open fragment starts with an IDR: keep it
   const bool drained = uplink.Stop(std::chrono::milliseconds(number("--drain-ms", 0)));
   const SpoolStats st = (*spool)->Stats();
@@ -187,7 +261,7 @@ int main(int argc, char** argv) {
             {{"drained", drained}, {"fragments", fs.fragments}, {"spool_last_seq", st.last_seq},
              {"spool_acked_seq", st.acked_seq}, {"persisted", up.persisted},
              {"sent", up.fragments_sent}, {"sessions", up.sessions}, {"rejected", up.rejected},
-             {"dropped_units", fs.dropped_units}, {"repaired_timestamps", fs.repaired_timestamps},
+             {"capture_restarts", restarts}, {"dropped_units", fs.dropped_units}, {"repaired_timestamps", fs.repaired_timestamps},
              {"discontinuities", fs.discontinuities}, {"spool_dropped", st.dropped_fragments}});
   return 0;
 }

@@ -60,7 +60,7 @@ Result<UploadAck> ParseUploadAck(std::string_view json);
 // ErrorIds for which resending the same fragment cannot succeed.
 bool IsPermanentAckError(int error_id);
 
-// --- Transport seam: PutMedia over chunked HTTP now, WebSocket later. -----
+// --- Transport seam: chunked HTTP PutMedia or the WebSocket ingest. --------
 
 // One upload (one PutMedia request / one WebSocket).
 // Threading: Send/FinishBody from the writer thread, ReadAck from the reader
@@ -109,7 +109,10 @@ Result<std::unique_ptr<MediaTransport>> MakeHttpPutMediaTransport(HttpTransportO
 struct UplinkOptions {
   size_t max_in_flight = 32;  // fragments sent but not PERSISTED
   std::chrono::milliseconds backoff_min{200};
-  std::chrono::milliseconds backoff_max{5000};
+  // A backlog waits at most this long after the server comes back (the
+  // issue's 20x catch-up of a 60 s backlog needs it under 3 s); a retry
+  // against a server that is down costs one refused connect.
+  std::chrono::milliseconds backoff_max{2000};
   // A session is ended cleanly (and a new one started) after this long,
   // before the server's 45 min limit (4003) would cut it mid-fragment.
   std::chrono::milliseconds max_session{40 * 60 * 1000};

@@ -79,7 +79,7 @@ struct OutputConfig {
 };
 
 struct MlConfig {
-  std::string endpoint = "http://127.0.0.1:8080";
+  std::string endpoint = "http://127.0.0.1:9470";  // osprey-server's default port
   std::string region = "us-east-1";
   std::string state_dir = "osprey-ml-state";  // checkpoints (journal per stream)
   // Root of the snapshot objects (keys start with "snapshots/"); "" : the
