@@ -14,6 +14,8 @@
 #               reaches every accepted record, gunzips every object and checks
 #               each accepted record appears exactly as often as it was
 #               acknowledged (bodies are re-sent, so counts, not just 0/1)
+#               The backlog is what the checkpoint had not reached when the
+#               puts ended; its drain rate is delivery alone, without puts.
 # Server CPU is utime+stime from /proc/<pid>/stat from the start of the
 # throughput phase to the end of delivery. There is no Firehose peer to run
 # offline, so the table has one column. Prints the table and writes
@@ -38,7 +40,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --server) SERVER=$2; shift 2 ;;
     --load) LOAD=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -105,6 +107,7 @@ CPU0=$(server_cpu)
 "${GEN[@]}" --phases fh_throughput --seconds "$SECONDS_PER_RUN" --connections "$CONNECTIONS" \
   --batch 500 --record-bytes 1024 | tee "$WORK/throughput.jsonl" >&2
 T_END=$(date +%s.%N)
+CKPT_AT_END=$(cat "$DATA/firehose/bench/checkpoint" 2>/dev/null || echo 1)
 ACCEPTED=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["records"])' "$WORK/throughput.jsonl")
 CKPT="$DATA/firehose/bench/checkpoint"
 for _ in $(seq 9000); do  # up to 900 s: delivery can trail the puts by minutes
@@ -117,9 +120,9 @@ DELIVERED_INDEX=$(cat "$CKPT" 2>/dev/null || echo 0)
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 /usr/bin/python3 - "$RESULTS" "$COMMAND" "$LOAD_AT_START" "$LOAD_AT_END" "$WORK" "$DATA" \
-  "$CPU0" "$CPU1" "$T_END" "$T_DRAINED" "$DELIVERED_INDEX" <<'PY'
+  "$CPU0" "$CPU1" "$T_END" "$T_DRAINED" "$DELIVERED_INDEX" "$CKPT_AT_END" <<'PY'
 import collections, gzip, json, os, platform, sys, time
-(path, command, load0, load1, work, data, cpu0, cpu1, t_end, t_drained, ckpt) = sys.argv[1:12]
+(path, command, load0, load1, work, data, cpu0, cpu1, t_end, t_drained, ckpt, ckpt_end) = sys.argv[1:13]
 lag = json.loads(open(f"{work}/lag.jsonl").readline())
 seen = json.load(open(f"{work}/lag_seen.json"))
 tp = json.loads(open(f"{work}/throughput.jsonl").readline())
@@ -163,6 +166,9 @@ accepted = tp["records"]
 mb = accepted * tp["record_bytes"] / 1e6
 cpu = float(cpu1) - float(cpu0)
 drain_s = float(t_drained) - float(t_end)
+# The backlog left when the puts ended (checkpoint = next log index, from 1)
+# and how fast the worker drained it with the machine free of puts.
+backlog_mb = (accepted - (int(ckpt_end) - 1)) * tp["record_bytes"] / 1e6
 r = {
     "throughput": {"records_per_s": accepted / tp["wall_s"], "payload_mb_per_s": mb / tp["wall_s"],
                    "wire_mb_per_s": tp["mb_per_s"], "records": accepted, "wall_s": tp["wall_s"],
@@ -170,7 +176,10 @@ r = {
                    "putrecordbatch_p50_ms": tp["p50_ms"], "putrecordbatch_p99_ms": tp["p99_ms"],
                    "errors": tp["errors"], "server_cpu_s_during_puts": tp["server_cpu_s"],
                    "generator_cpu_s": tp["generator_cpu_s"]},
-    "delivery": {"drain_after_puts_s": drain_s, "payload_mb_per_s": mb / (tp["wall_s"] + drain_s), "checkpoint": int(ckpt), "objects": objects,
+    "delivery": {"drain_after_puts_s": drain_s, "payload_mb_per_s": mb / (tp["wall_s"] + drain_s),
+                 "backlog_at_puts_end_mb": backlog_mb,
+                 "drain_mb_per_s": backlog_mb / drain_s if drain_s > 0.2 else None,
+                 "checkpoint": int(ckpt), "objects": objects,
                  "gzip_bytes": gz_bytes, "gzip_ratio": gz_bytes / mb / 1e6 if mb else None,
                  "records_delivered": delivered, "missing": missing, "duplicates": dup,
                  "unknown": unknown, "correct": missing == 0 and dup == 0 and unknown == 0},
@@ -191,6 +200,7 @@ rows = [
     ("PutRecordBatch p50 / p99 per request", f"{t['putrecordbatch_p50_ms']:.1f} / {t['putrecordbatch_p99_ms']:.1f} ms"),
     ("delivery finished after the last put", f(drain_s, "{:.1f} s")),
     ("delivery rate (payload MB / (put time + drain))", f(dl["payload_mb_per_s"], "{:.1f} MB/s")),
+    ("backlog when the puts ended; drained at", f"{backlog_mb:,.0f} MB; {f(dl['drain_mb_per_s'], '{:.1f} MB/s')}"),
     ("records accepted / delivered (after gunzip)", f"{accepted:,} / {delivered:,}"),
     ("missing / duplicated / unknown records", f"{missing} / {dup} / {unknown}"),
     ("objects, gzip bytes / payload bytes", f"{objects}, {f(dl['gzip_ratio'], '{:.2f}')}"),

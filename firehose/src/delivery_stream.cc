@@ -1,5 +1,6 @@
 #include "delivery_stream.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "osprey/base/file_util.h"
@@ -99,9 +100,12 @@ void DeliveryStream::Loop() {
     }
     lock.lock();
     if (stop_ || pending_) continue;
-    int64_t wait = options_->poll_interval_ms;
     int64_t until = deadline - Now();
-    if (until < wait) wait = until < 1 ? 1 : until;
+    // Due now (a full buffer from a backlog, a retry or interval that has
+    // come): step again without sleeping. Sleeping the poll interval after
+    // every object held delivery to 1 MiB per ~150 ms (docs/firehose.md).
+    if (until <= 0) continue;
+    int64_t wait = std::min(options_->poll_interval_ms, until);
     cv_.wait_for(lock, std::chrono::milliseconds(wait));
   }
 }

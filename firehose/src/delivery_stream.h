@@ -4,7 +4,8 @@
 // Threading: Put, Reconfigure, Stats and RunOnce may be called from any
 // thread; Close once, after which Put answers NotFound. With
 // options.start_workers the worker thread runs DeliveryWorker::Step every
-// poll_interval_ms (sooner when a deadline is due); otherwise only RunOnce
+// poll_interval_ms (sooner when a deadline is due, at once while a backlog
+// keeps its buffer full); otherwise only RunOnce
 // drives it. worker_mu_ serialises every use of the DeliveryWorker.
 #pragma once
 

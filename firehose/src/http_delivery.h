@@ -4,6 +4,7 @@
 // Thread safety: pure functions plus one blocking HTTP call.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "osprey/firehose/config.h"
 
 namespace osprey::firehose {
+
+// Records in one endpoint request at most (spec 6).
+constexpr size_t kMaxHttpRecords = 10'000;
 
 // {"requestId":..,"timestamp":..,"records":[{"data":"<base64>"},...]},
 // gzipped as a whole when the destination asks for GZIP.

@@ -3,7 +3,9 @@
 // acknowledged record; the parent SIGKILLs it at a random moment, many
 // times. Afterwards the engine is reopened and drained: every acknowledged
 // record must be in the delivered objects (at-least-once), whatever moment
-// the kills hit (mid-append, mid-object write, mid-checkpoint).
+// the kills hit (mid-append, mid-object write, mid-checkpoint). The second
+// test puts 1 MiB batches so that a backlog forms and the worker cuts and
+// compresses several full batches at once (delivery_worker.h).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,18 +34,23 @@ FirehoseOptions Options(const std::string& dir, bool workers) {
   return o;
 }
 
-[[noreturn]] void Child(const std::string& dir, int round, int out_fd) {
+// Small: 1-20 records of a few bytes per put, without end. Big: 8 puts of
+// 256 records of 4 KiB (1 MiB each), then the child idles while its worker
+// delivers. Records are "TOKEN[ padding]\n"; the pipe gets "TOKEN\n".
+[[noreturn]] void Child(const std::string& dir, int round, int out_fd, bool big) {
   auto engine = FirehoseEngine::Open(Options(dir, true));
   if (!engine.ok()) ::_exit(3);
   std::mt19937 rng(static_cast<unsigned>(round * 7919 + 1));
   for (int k = 0;; ) {
-    int n = 1 + static_cast<int>(rng() % 20);
+    if (big && k >= 8 * 256) ::pause();
+    int n = big ? 256 : 1 + static_cast<int>(rng() % 20);
     std::vector<std::string> batch;
     std::string line;
     for (int i = 0; i < n; ++i, ++k) {
-      std::string token = "r" + std::to_string(round) + "-" + std::to_string(k) + "\n";
-      batch.push_back(token);
-      line += token;
+      std::string token = (big ? "b" : "r") + std::to_string(round) + "-" + std::to_string(k);
+      line += token + "\n";
+      if (big) token += " " + std::string(4095 - token.size() - 1, 'x');
+      batch.push_back(token + "\n");
     }
     auto ids = testing::PutSync(engine->get(), "crash", std::move(batch));
     if (!ids.ok()) ::_exit(4);
@@ -69,7 +76,7 @@ std::string ReadAvailable(int fd, int timeout_ms) {
   return out;
 }
 
-TEST(FirehoseCrash, AcknowledgedRecordsSurviveKill9) {
+void KillRounds(bool big, int rounds) {
   std::string dir = testing::MakeTempDir("crash");
   {
     auto engine = FirehoseEngine::Open(Options(dir, false));
@@ -84,15 +91,14 @@ TEST(FirehoseCrash, AcknowledgedRecordsSurviveKill9) {
   }
   std::set<std::string> acked;
   std::mt19937 rng(12345);
-  constexpr int kRounds = 20;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       ::close(fds[0]);
-      Child(dir, round, fds[1]);
+      Child(dir, round, fds[1], big);
     }
     ::close(fds[1]);
     std::string text = ReadAvailable(fds[0], 150 + static_cast<int>(rng() % 400));
@@ -111,7 +117,15 @@ TEST(FirehoseCrash, AcknowledgedRecordsSurviveKill9) {
 
   auto engine = FirehoseEngine::Open(Options(dir, false));
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-  for (int i = 0; i < 50; ++i) (*engine)->TEST_RunDeliveryOnce();
+  // Drain: until the checkpoint stops moving (a big backlog takes a step per
+  // few MiB).
+  uint64_t last = 0;
+  for (int still = 0, i = 0; still < 5 && i < 5000; ++i) {
+    (*engine)->TEST_RunDeliveryOnce();
+    uint64_t now = (*engine)->TEST_Stats("crash")->checkpoint;
+    still = now == last ? still + 1 : 0;
+    last = now;
+  }
   std::multiset<std::string> delivered;
   for (auto& [key, body] : testing::ReadTree(dir + "/s3/crash")) {
     ASSERT_EQ(key.substr(key.size() - 3), ".gz") << key;
@@ -119,7 +133,8 @@ TEST(FirehoseCrash, AcknowledgedRecordsSurviveKill9) {
     ASSERT_TRUE(plain.ok()) << key << " is not a complete gzip object";
     size_t start = 0;
     for (size_t nl; (nl = plain->find('\n', start)) != std::string::npos; start = nl + 1) {
-      delivered.insert(plain->substr(start, nl - start + 1));
+      size_t end = std::min(nl, plain->find(' ', start));  // the token, without padding
+      delivered.insert(plain->substr(start, end - start) + "\n");
     }
   }
   size_t missing = 0;
@@ -131,6 +146,10 @@ TEST(FirehoseCrash, AcknowledgedRecordsSurviveKill9) {
   ASSERT_TRUE((*engine)->Close().ok());
   std::filesystem::remove_all(dir);
 }
+
+TEST(FirehoseCrash, AcknowledgedRecordsSurviveKill9) { KillRounds(/*big=*/false, 20); }
+
+TEST(FirehoseCrash, BacklogOfFullBatchesSurvivesKill9) { KillRounds(/*big=*/true, 12); }
 
 }  // namespace
 }  // namespace osprey::firehose
