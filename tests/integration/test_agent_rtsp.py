@@ -23,7 +23,6 @@ import signal
 import subprocess
 import time
 
-import boto3
 import pytest
 
 import conftest
@@ -32,6 +31,7 @@ from h264_media import (annexb_nals, avcc_nals, avcc_parameter_sets, cluster_fra
                         codec_private, nal_type)
 from kvs_media import split_chunks
 from test_agent import list_fragments, stop_agent, wait_for_fragments
+from test_put_media import get_media_chunks
 
 AGENT_BIN = os.environ.get("OSPREY_AGENT_BIN", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin", "osprey-agent"))
@@ -80,24 +80,11 @@ def run(args, timeout=120):
 
 
 def get_media_earliest(server, stream, n):
-    """GetMedia from EARLIEST until n chunks (fragments) arrived, via boto3."""
-    ak, sk = server.credentials()
-    media = boto3.client("kinesis-video-media", endpoint_url=server.endpoint,
-                         region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
-    payload = media.get_media(StreamName=stream,
-                              StartSelector={"StartSelectorType": "EARLIEST"})["Payload"]
-    data = b""
-    # The body stays open at the live head: read HTTP chunks as they come.
-    for piece in payload._raw_stream.read_chunked():
-        data += piece
-        if data.count(b"AWS_KINESISVIDEO_CONTINUATION_TOKEN") >= n:
-            break
-    payload.close()
-    assert data.count(b"AWS_KINESISVIDEO_CONTINUATION_TOKEN") >= n, "GetMedia ended early"
-    # Whole chunks only, split at their EBML headers.
-    marker = b"\x1a\x45\xdf\xa3"
+    """The first n GetMedia chunks from EARLIEST (one per fragment), each whole."""
+    data = get_media_chunks(server, stream, n)
+    marker = b"\x1a\x45\xdf\xa3"  # each chunk starts with an EBML header
     starts = [i for i in range(len(data)) if data.startswith(marker, i)] + [len(data)]
-    return [data[starts[i]:starts[i + 1]] for i in range(min(n, len(starts) - 1))]
+    return [data[starts[i]:starts[i + 1]] for i in range(len(starts) - 1)]
 
 
 def framemd5(path, fmt=None):
