@@ -19,6 +19,8 @@ PACKAGES=(
   libsqlite3-dev sqlite3 zlib1g-dev libminizip-dev libsnappy-dev
   # GZIP objects of Firehose delivery (firehose/src/compression.cc)
   libdeflate-dev
+  # XXH3-64, the content hash of stored video fragments (fragments/FORMAT.md)
+  libxxhash-dev
   # media
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

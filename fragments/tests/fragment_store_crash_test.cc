@@ -128,7 +128,7 @@ TEST(FragmentStoreCrash, KilledWriterLosesNoAcknowledgedFragment) {
       for (const auto& p : index_files) index_bytes += fs::file_size(p);
       StreamStats st = (*log)->Stats();
       EXPECT_EQ(st.bytes, media_bytes);
-      EXPECT_EQ(index_bytes, 32 * index_files.size() + 64 * listed.size());
+      EXPECT_EQ(index_bytes, 32 * index_files.size() + 80 * listed.size());  // version 2 entries
       EXPECT_EQ(st.fragments, listed.size());
     }
     ASSERT_TRUE((*store)->Close().ok());

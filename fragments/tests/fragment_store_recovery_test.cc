@@ -17,7 +17,7 @@ using testing::AppendAndWait;
 using testing::MakeFragment;
 namespace fs = std::filesystem;
 
-constexpr size_t kIndexEntry = 64;  // FORMAT.md: fixed index entry size
+constexpr size_t kIndexEntry = 80;  // FORMAT.md: fixed index entry size (version 2)
 
 StoreOptions Options(const std::string& root) {
   StoreOptions o;

@@ -48,6 +48,7 @@ inline FragmentInput MakeFragment(uint64_t index, int64_t server_ms, int64_t pro
   }
   f.metadata = {{"idx", std::to_string(index)}, {"salt", salt}};
   f.meta.size_bytes = f.cluster.size();
+  f.meta.content_hash = ContentHash(f.cluster);  // what the store keeps
   return f;
 }
 

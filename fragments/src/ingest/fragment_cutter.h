@@ -48,8 +48,9 @@ class FragmentCutter : private MkvHandler {
   class Sink {
    public:
     virtual ~Sink() = default;
-    // The Cluster's Timecode has been read: announce BUFFERING.
-    virtual void OnBuffering(const FragmentRef& fragment) = 0;
+    // The Cluster's Timecode has been read: announce BUFFERING (or hold it
+    // back while the fragment may be a retry, see IngestSession).
+    virtual void OnBuffering(const FragmentRef& fragment, int64_t producer_timestamp_ms) = 0;
     // The Cluster is complete and passed every check: RECEIVED, then store.
     virtual void OnSealed(const FragmentRef& fragment, FragmentInput input) = 0;
   };

@@ -55,7 +55,7 @@ Status FragmentCutter::OnClusterStart(const ClusterStart& c) {
                       " gives a producer timestamp outside 1970..9999");
   }
   open_->producer_timestamp_ms = *ms;
-  sink_->OnBuffering(open_->ref);
+  sink_->OnBuffering(open_->ref, *ms);
   return Status::Ok();
 }
 

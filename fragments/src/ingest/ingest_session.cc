@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "ingest/fragment_cutter.h"
+#include "osprey/fragments/fragment_number.h"
 
 namespace osprey::fragments {
 
@@ -18,6 +19,7 @@ class IngestSession::Core : public std::enable_shared_from_this<Core>,
  public:
   Core(IngestOptions options, AckCallback on_ack, DoneCallback on_done)
       : log_(options.log),
+        creation_ms_(options.stream_creation_ms),
         cutter_(options, this),
         on_ack_(std::move(on_ack)),
         on_done_(std::move(on_done)) {}
@@ -95,21 +97,53 @@ class IngestSession::Core : public std::enable_shared_from_this<Core>,
  private:
   enum class State { kActive, kDraining, kDone };
   struct InFlight {
+    uint64_t seq = 0;  // per session; a retry shares its original's index
     FragmentRef ref;
     bool completed = false;
     Status status;
   };
   struct PendingAppend {
+    uint64_t seq = 0;
+    // A retry (FindOrClaim found the original, whose index this is) waits
+    // for the original's append instead of appending `input`.
+    bool retry = false;
     uint64_t index = 0;
     FragmentInput input;
   };
 
   // FragmentCutter::Sink; called inside cutter_ calls, so with mu_ held.
-  void OnBuffering(const FragmentRef& f) override { Emit(AckType::kBuffering, f); }
+  void OnBuffering(const FragmentRef& f, int64_t producer_timestamp_ms) override {
+    // A fragment whose producer timestamp the stream already has may be a
+    // retry: its BUFFERING waits until the Cluster is whole and OnSealed
+    // knows which FragmentNumber it carries (docs/video-ingest.md).
+    if (log_->MayBeDuplicate(producer_timestamp_ms)) {
+      held_buffering_ = f.index;
+      return;
+    }
+    Emit(AckType::kBuffering, f);
+  }
   void OnSealed(const FragmentRef& f, FragmentInput input) override {
+    const bool held = held_buffering_ == f.index;
+    held_buffering_.reset();
+    input.meta.content_hash = ContentHash(input.cluster);
+    const uint64_t seq = next_seq_++;
+    if (std::optional<FragmentMeta> original = log_->FindOrClaim(input.meta)) {
+      // A retry: every ack names the stored original. (If BUFFERING already
+      // went out, the copy was claimed by another connection while this one
+      // was receiving it; RECEIVED and PERSISTED still name the original.)
+      const FragmentRef ref{original->index,
+                            FormatFragmentNumber(creation_ms_, original->index), f.timecode};
+      if (held) Emit(AckType::kBuffering, ref);
+      Emit(AckType::kReceived, ref);
+      ++summary_.fragments_retried;
+      inflight_.push_back(InFlight{seq, ref, false, Status::Ok()});
+      to_append_.push_back(PendingAppend{seq, true, original->index, {}});
+      return;
+    }
+    if (held) Emit(AckType::kBuffering, f);
     Emit(AckType::kReceived, f);
-    inflight_.push_back(InFlight{f, false, Status::Ok()});
-    to_append_.push_back(PendingAppend{f.index, std::move(input)});
+    inflight_.push_back(InFlight{seq, f, false, Status::Ok()});
+    to_append_.push_back(PendingAppend{seq, false, f.index, std::move(input)});
   }
 
   // REQUIRES: mu_ held.
@@ -195,19 +229,23 @@ class IngestSession::Core : public std::enable_shared_from_this<Core>,
         p = std::move(to_append_.front());
         to_append_.pop_front();
       }
-      log_->AppendAsync(std::move(p.input),
-                        [self = shared_from_this(), index = p.index](Status s) {
-                          self->OnAppended(index, std::move(s));
-                        });
+      auto done = [self = shared_from_this(), seq = p.seq](Status s) {
+        self->OnAppended(seq, std::move(s));
+      };
+      if (p.retry) {
+        log_->WhenSettled(p.index, std::move(done));
+      } else {
+        log_->AppendAsync(std::move(p.input), std::move(done));
+      }
     }
   }
 
-  void OnAppended(uint64_t index, Status status) {
+  void OnAppended(uint64_t seq, Status status) {
     bool run_done = false;
     {
       std::lock_guard lock(mu_);
       for (InFlight& e : inflight_) {
-        if (e.ref.index == index) {
+        if (e.seq == seq) {
           e.completed = true;
           e.status = std::move(status);
           break;
@@ -232,6 +270,7 @@ class IngestSession::Core : public std::enable_shared_from_this<Core>,
   }
 
   std::shared_ptr<FragmentLog> log_;
+  const int64_t creation_ms_;
   mutable std::mutex mu_;
   std::mutex append_mu_;  // taken before mu_, never while holding it
   FragmentCutter cutter_;  // GUARDED_BY(mu_)
@@ -243,6 +282,8 @@ class IngestSession::Core : public std::enable_shared_from_this<Core>,
   std::deque<InFlight> inflight_;        // sealed, not yet acknowledged by the store
   std::deque<PendingAppend> to_append_;  // sealed, not yet handed to the store
   bool persist_failed_ = false;
+  std::optional<uint64_t> held_buffering_;  // index of the open fragment whose BUFFERING waits
+  uint64_t next_seq_ = 0;
   IngestSummary summary_;
 };
 

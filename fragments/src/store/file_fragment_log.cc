@@ -37,7 +37,10 @@ Status FileFragmentLog::MaybeRollLocked(const FragmentInput& f, uint64_t record_
     const bool full = active->media_size + record_bytes > options_.media_file_bytes;
     const bool long_span =
         f.meta.server_timestamp_ms - active->first_server_ms >= options_.media_file_ms;
-    if (!full && !long_span) return Status::Ok();
+    // A segment recovered from an older index format is never appended to:
+    // its entries have no room for the content hash.
+    const bool old_format = active->index_version != kIndexVersion;
+    if (!full && !long_span && !old_format) return Status::Ok();
   }
   // The new segment carries the high-water mark in its index header, so a
   // restart never hands out an index below it even if every older file and
@@ -49,25 +52,37 @@ Status FileFragmentLog::MaybeRollLocked(const FragmentInput& f, uint64_t record_
 }
 
 void FileFragmentLog::AppendAsync(FragmentInput f, AppendCallback done) {
-  if (f.cluster.empty()) return done(Status::InvalidArgument("fragment without cluster bytes"));
+  const uint64_t index = f.meta.index;
+  if (f.cluster.empty()) {
+    return FailAppend(index, std::move(done),
+                      Status::InvalidArgument("fragment without cluster bytes"));
+  }
   if (f.stream_header.size() > 0xffffffffu || f.cluster.size() > 0xffffffffu ||
       f.metadata.size() > 0xffff) {
-    return done(Status::InvalidArgument("fragment too large for the store"));
+    return FailAppend(index, std::move(done),
+                      Status::InvalidArgument("fragment too large for the store"));
   }
   for (const auto& t : f.metadata) {
     if (t.name.size() > 0xffff || t.value.size() > 0xffff) {
-      return done(Status::InvalidArgument("fragment metadata too large for the store"));
+      return FailAppend(index, std::move(done),
+                        Status::InvalidArgument("fragment metadata too large for the store"));
     }
   }
   const uint64_t record_bytes = MediaRecordSize(f);
   if (record_bytes > kMaxMediaRecordBytes) {
-    return done(Status::InvalidArgument("fragment too large for the store"));
+    return FailAppend(index, std::move(done),
+                      Status::InvalidArgument("fragment too large for the store"));
   }
   f.meta.size_bytes = f.cluster.size();
+  // Hashed before the lock: the ingest session sets it already (it needs it
+  // for FindOrClaim); direct callers get it here.
+  if (f.meta.content_hash == 0) f.meta.content_hash = ContentHash(f.cluster);
   std::unique_lock lock(mu_);
   auto fail_now = [&](Status s) {
+    std::vector<AppendCallback> waiters = EndClaimLocked(index);
     lock.unlock();
-    done(std::move(s));
+    done(s);
+    for (auto& w : waiters) w(s);
   };
   if (deleted_) return fail_now(Status::FailedPrecondition("stream deleted: " + dir_));
   if (shut_) return fail_now(Status::FailedPrecondition("fragment store is closed"));
@@ -121,6 +136,7 @@ void FileFragmentLog::AppendAsync(FragmentInput f, AppendCallback done) {
 
 void FileFragmentLog::Publish(std::vector<SyncItem*>& items, const Status& status) {
   std::vector<std::shared_ptr<NewFragmentCallback>> subs;
+  std::vector<AppendCallback> waiters;  // of claims these items end
   Status s = status;
   {
     std::lock_guard lock(mu_);
@@ -128,6 +144,11 @@ void FileFragmentLog::Publish(std::vector<SyncItem*>& items, const Status& statu
     // A write failed while these synced: fail them too, so that no append
     // is acknowledged after an error was reported.
     if (s.ok() && !bg_error_.ok()) s = bg_error_;
+    // Under the same lock as the entries become visible, so WhenSettled
+    // finds either the claim or the entry, never neither.
+    for (SyncItem* item : items) {
+      for (auto& w : EndClaimLocked(item->entry.meta.index)) waiters.push_back(std::move(w));
+    }
     if (s.ok() && !deleted_) {
       for (SyncItem* item : items) {
         entries_.push_back(item->entry);
@@ -150,6 +171,8 @@ void FileFragmentLog::Publish(std::vector<SyncItem*>& items, const Status& statu
     }
     item->fragment.reset();
   }
+  // Retries that waited for these originals learn the same outcome.
+  for (auto& w : waiters) w(s);
   std::lock_guard lock(mu_);
   inflight_ -= items.size();
   if (inflight_ == 0) idle_cv_.notify_all();

@@ -2,7 +2,8 @@
 //
 // Split over: file_fragment_log.cc (reserve, append, publish, subscribe,
 // stats, delete), fragment_log_query.cc (lookups and reads),
-// fragment_log_recover.cc (open and crash recovery), fragment_log_retention.cc.
+// fragment_log_recover.cc (open and crash recovery), fragment_log_retention.cc,
+// fragment_log_dedupe.cc (retry recognition: claims, FindOrClaim).
 //
 // Life of an append: AppendAsync (any thread) writes the media record to the
 // active media file under mu_ and hands a SyncItem to the store's Syncer. The
@@ -48,6 +49,9 @@ class FileFragmentLog final : public FragmentLog,
 
   uint64_t ReserveIndex() override;
   void AppendAsync(FragmentInput fragment, AppendCallback done) override;
+  bool MayBeDuplicate(int64_t producer_timestamp_ms) const override;
+  std::optional<FragmentMeta> FindOrClaim(const FragmentMeta& meta) override;
+  void WhenSettled(uint64_t index, AppendCallback done) override;
   std::optional<FragmentMeta> Find(uint64_t index) const override;
   std::optional<FragmentMeta> Earliest() const override;
   std::optional<FragmentMeta> Latest() const override;
@@ -88,6 +92,12 @@ class FileFragmentLog final : public FragmentLog,
   // REQUIRES: mu_ held. Recomputes sorted_/max_duration_ from entries_.
   void RecomputeOrderLocked();
   void NoteOrderLocked(const FragmentMeta& m);
+  // REQUIRES: mu_ held. Ends the claim of `index` (if any) and returns its
+  // waiters, which the caller runs without mu_ with the append's result.
+  std::vector<AppendCallback> EndClaimLocked(uint64_t index);
+  // Without mu_: ends the claim of `index`, then runs `done` and the
+  // claim's waiters with `status` (an append that failed before the syncer).
+  void FailAppend(uint64_t index, AppendCallback done, Status status);
   // Makes `value` the persisted high-water mark (HIGHWATER file, fsynced).
   // REQUIRES: retention_mu_ held, mu_ not held (it fsyncs).
   void WriteHighWater(uint64_t value);
@@ -101,7 +111,7 @@ class FileFragmentLog final : public FragmentLog,
   std::condition_variable idle_cv_;  // inflight_ reached 0
   // Every retained segment, ascending by base index; the last is active.
   std::vector<std::shared_ptr<Segment>> segments_;  // GUARDED_BY(mu_)
-  // Acknowledged fragments, index order. 64 bytes each (IndexEntry).
+  // Acknowledged fragments, index order. 72 bytes each (IndexEntry).
   std::deque<IndexEntry> entries_;  // GUARDED_BY(mu_)
   // Newest acknowledged fragments, served without disk I/O (live readers
   // read the newest fragment right after it is persisted).
@@ -123,6 +133,13 @@ class FileFragmentLog final : public FragmentLog,
   StreamStats stats_;              // GUARDED_BY(mu_); fragments/bytes computed
   uint64_t next_subscriber_ = 1;   // GUARDED_BY(mu_)
   std::map<uint64_t, std::shared_ptr<NewFragmentCallback>> subscribers_;  // GUARDED_BY(mu_)
+  // Claimed fragments (FindOrClaim found no original) until their append is
+  // acknowledged or fails; waiters are WhenSettled callbacks of retries.
+  struct Claim {
+    FragmentMeta meta;
+    std::vector<AppendCallback> waiters;
+  };
+  std::map<uint64_t, Claim> claims_;  // GUARDED_BY(mu_); by index
 };
 
 }  // namespace osprey::fragments::store

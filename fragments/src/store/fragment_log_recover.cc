@@ -113,8 +113,9 @@ Status FileFragmentLog::Recover() {
     const bool media_ok = mfd >= 0 && PreadFully(mfd, 0, kFileHeaderSize, &header).ok() &&
                           DecodeFileHeader(FileKind::kMedia, header, &hbase, &hextra) &&
                           hbase == base;
+    int version = 0;
     const bool index_ok = ifd >= 0 && PreadFully(ifd, 0, kFileHeaderSize, &header).ok() &&
-                          DecodeFileHeader(FileKind::kIndex, header, &hbase, &hextra) &&
+                          DecodeFileHeader(FileKind::kIndex, header, &hbase, &hextra, &version) &&
                           hbase == base;
     if (!media_ok || !index_ok) {
       if (what.index && base != found.rbegin()->first) {
@@ -146,11 +147,15 @@ Status FileFragmentLog::Recover() {
     size_t kept = 0;
     const char* why = nullptr;
     const uint64_t prev_index = entries_.empty() ? 0 : entries_.back().meta.index;
-    for (size_t pos = 0; pos < raw.size(); pos += kIndexEntrySize, ++kept) {
+    // Version 1 files (before content hashes) keep their 64-byte entries;
+    // the next append rolls to a new version 2 segment (MaybeRollLocked).
+    seg->index_version = version;
+    const size_t entry_size = IndexEntrySize(version);
+    for (size_t pos = 0; pos < raw.size(); pos += entry_size, ++kept) {
       IndexEntry e;
-      if (raw.size() - pos < kIndexEntrySize) {
+      if (raw.size() - pos < entry_size) {
         why = "torn index entry";
-      } else if (!DecodeIndexEntry(std::string_view(raw).substr(pos, kIndexEntrySize), &e)) {
+      } else if (!DecodeIndexEntry(std::string_view(raw).substr(pos, entry_size), version, &e)) {
         why = "index entry checksum mismatch";
       } else if (e.meta.index < base || e.meta.index <= prev_index ||
                  (kept > 0 && e.meta.index <= entries_.back().meta.index)) {
@@ -164,7 +169,7 @@ Status FileFragmentLog::Recover() {
       seg->first_server_ms = kept == 0 ? e.meta.server_timestamp_ms : seg->first_server_ms;
       seg->last_written_index = e.meta.index;
     }
-    const uint64_t index_end = kFileHeaderSize + kept * kIndexEntrySize;
+    const uint64_t index_end = kFileHeaderSize + kept * entry_size;
     if (index_end < index_file) {
       log::Warn("fragments", "truncated torn index tail",
                 {{"path", ipath},

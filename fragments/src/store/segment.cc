@@ -69,7 +69,9 @@ Result<std::shared_ptr<Segment>> CreateSegment(const std::string& dir, uint64_t 
   }
   auto seg = std::make_shared<Segment>(dir, base, mfd, ifd);
   OSPREY_RETURN_IF_ERROR(WriteFully(mfd, EncodeFileHeader(FileKind::kMedia, base, 0)));
-  OSPREY_RETURN_IF_ERROR(WriteFully(ifd, EncodeFileHeader(FileKind::kIndex, base, high_water)));
+  OSPREY_RETURN_IF_ERROR(
+      WriteFully(ifd, EncodeFileHeader(FileKind::kIndex, base, high_water, kIndexVersion)));
+  seg->index_version = kIndexVersion;
   seg->media_size = seg->durable_size = kFileHeaderSize;
   seg->index_size = kFileHeaderSize;
   seg->needs_create_sync = true;

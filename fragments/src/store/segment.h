@@ -34,6 +34,9 @@ struct Segment {
   const uint64_t base_index;
   const int media_fd;
   const int index_fd;
+  // Layout of the index file (store_format.h kIndexVersion); set before the
+  // segment is shared. Appends go to version-2 segments only.
+  int index_version = 2;
 
   uint64_t media_size = 0;          // bytes written (page cache)
   uint64_t durable_size = 0;        // end of the newest acknowledged record

@@ -8,7 +8,8 @@ namespace osprey::fragments::store {
 namespace {
 
 constexpr char kMediaMagic[] = "OSPRFMD1";
-constexpr char kIndexMagic[] = "OSPRFIX1";
+constexpr char kIndexMagicV1[] = "OSPRFIX1";
+constexpr char kIndexMagicV2[] = "OSPRFIX2";
 constexpr char kHighWaterMagic[] = "OSPRFHW1";
 
 void Put(std::string* out, uint64_t v, int n) {
@@ -46,8 +47,12 @@ void GetMeta(const char* p, FragmentMeta* m) {
 
 }  // namespace
 
-std::string EncodeFileHeader(FileKind kind, uint64_t base_index, uint64_t extra) {
-  std::string out(kind == FileKind::kMedia ? kMediaMagic : kIndexMagic, 8);
+std::string EncodeFileHeader(FileKind kind, uint64_t base_index, uint64_t extra,
+                             int index_version) {
+  const char* magic = kind == FileKind::kMedia ? kMediaMagic
+                      : index_version == 1     ? kIndexMagicV1
+                                               : kIndexMagicV2;
+  std::string out(magic, 8);
   Put(&out, base_index, 8);
   Put(&out, extra, 8);
   Put(&out, 0, 4);
@@ -55,14 +60,23 @@ std::string EncodeFileHeader(FileKind kind, uint64_t base_index, uint64_t extra)
   return out;
 }
 
-bool DecodeFileHeader(FileKind kind, std::string_view b, uint64_t* base_index, uint64_t* extra) {
+bool DecodeFileHeader(FileKind kind, std::string_view b, uint64_t* base_index, uint64_t* extra,
+                      int* index_version) {
   if (b.size() < kFileHeaderSize) return false;
-  if (std::memcmp(b.data(), kind == FileKind::kMedia ? kMediaMagic : kIndexMagic, 8) != 0) {
+  int version = 0;
+  if (kind == FileKind::kMedia) {
+    if (std::memcmp(b.data(), kMediaMagic, 8) != 0) return false;
+  } else if (std::memcmp(b.data(), kIndexMagicV2, 8) == 0) {
+    version = 2;
+  } else if (std::memcmp(b.data(), kIndexMagicV1, 8) == 0) {
+    version = 1;
+  } else {
     return false;
   }
   if (Get(b.data() + 28, 4) != Crc(b.data(), 28) || Get(b.data() + 24, 4) != 0) return false;
   *base_index = Get(b.data() + 8, 8);
   *extra = Get(b.data() + 16, 8);
+  if (index_version != nullptr) *index_version = version;
   return true;
 }
 
@@ -128,23 +142,32 @@ Result<StoredFragment> DecodeMediaRecord(std::string_view b, uint64_t expect_ind
   return f;
 }
 
-void EncodeIndexEntry(const IndexEntry& e, std::string* out) {
+void EncodeIndexEntry(const IndexEntry& e, int version, std::string* out) {
   const size_t start = out->size();
+  const size_t size = IndexEntrySize(version);
   Put(out, 0, 4);
   Put(out, e.length, 4);
   PutMeta(out, e.meta);
   Put(out, e.offset, 8);
   Put(out, e.meta.size_bytes, 8);
-  SetU32(out->data() + start, Crc(out->data() + start + 4, kIndexEntrySize - 4));
+  if (version >= 2) {
+    Put(out, e.meta.content_hash, 8);
+    Put(out, 0, 8);  // reserved
+  }
+  SetU32(out->data() + start, Crc(out->data() + start + 4, size - 4));
 }
 
-bool DecodeIndexEntry(std::string_view b, IndexEntry* e) {
-  if (b.size() < kIndexEntrySize) return false;
-  if (Get(b.data(), 4) != Crc(b.data() + 4, kIndexEntrySize - 4)) return false;
+bool DecodeIndexEntry(std::string_view b, int version, IndexEntry* e) {
+  const size_t size = IndexEntrySize(version);
+  if (b.size() < size) return false;
+  if (Get(b.data(), 4) != Crc(b.data() + 4, size - 4)) return false;
   e->length = static_cast<uint32_t>(Get(b.data() + 4, 4));
   GetMeta(b.data() + 8, &e->meta);
   e->offset = Get(b.data() + 48, 8);
   e->meta.size_bytes = Get(b.data() + 56, 8);
+  // Bytes 72..79 of a version 2 entry are reserved: written as zero,
+  // ignored here, so a later writer may use them without a new version.
+  e->meta.content_hash = version >= 2 ? Get(b.data() + 64, 8) : 0;
   return e->length >= kMediaRecordHeaderSize && e->meta.size_bytes < e->length;
 }
 

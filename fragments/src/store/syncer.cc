@@ -152,7 +152,7 @@ void Syncer::RunBatch(std::vector<SyncItem>& batch) {
       order.push_back(seg);
       seg_log[seg] = item.log.get();
     }
-    EncodeIndexEntry(item.entry, &it->second);
+    EncodeIndexEntry(item.entry, seg->index_version, &it->second);
   }
   fds.clear();
   fd_log.clear();

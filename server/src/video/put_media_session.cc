@@ -131,7 +131,8 @@ void PutMediaSession::Done(const fragments::IngestSummary& summary) {
   }
   log::Info("putmedia", "upload ended",
             {{"stream", prepared_.stream.name}, {"remote", remote_},
-             {"fragments", summary.fragments_persisted}, {"bytes", summary.bytes_received},
+             {"fragments", summary.fragments_persisted},
+             {"retried", summary.fragments_retried}, {"bytes", summary.bytes_received},
              {"error_id", summary.error_id}, {"duration_ms", NowMs() - started_ms_}});
   // `self` may be the last reference: this object can end here.
 }

@@ -24,6 +24,11 @@
 //    fragment is readable byte for byte; a torn tail is discarded and logged.
 //  * After a storage failure the stream's log is failed: the error sticks
 //    and later appends get it; reads of acknowledged fragments keep working.
+//  * Retries: a producer that lost a PERSISTED ack sends the same fragment
+//    again. FindOrClaim() recognises it (same producer timestamp, duration,
+//    size and content hash as a recent or in-flight fragment) so that the
+//    ingest answers with the original instead of storing it twice
+//    (docs/video-ingest.md "Retries after a lost ACK").
 //
 // Thread safety: every method of both classes may be called from any thread
 // concurrently. Callbacks (append acks, new-fragment notifications) run on an
@@ -35,6 +40,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "osprey/base/result.h"
@@ -51,8 +57,17 @@ struct FragmentMeta {
   int64_t duration_ms = 0;            // FragmentLengthInMilliseconds
   uint64_t size_bytes = 0;            // FragmentSizeInBytes: the Cluster's bytes
   uint64_t cluster_timecode = 0;      // raw Cluster Timecode as received
+  // ContentHash(cluster); 0 = unknown (stored by an index format without
+  // it). AppendAsync computes it when the caller left it 0.
+  uint64_t content_hash = 0;
   bool operator==(const FragmentMeta&) const = default;
 };
+
+// The content identity of a fragment: XXH3-64 of its Cluster bytes as
+// ingested, never 0 (0 is mapped to 1). A 64-bit non-cryptographic hash is
+// enough because it is only compared between fragments that already share
+// stream, producer timestamp, duration and size (FORMAT.md "Index entry").
+uint64_t ContentHash(std::string_view cluster);
 
 // A fragment to store. The index must come from ReserveIndex() on the same
 // stream and be greater than every index appended before.
@@ -79,6 +94,7 @@ struct StreamStats {
   uint64_t bytes = 0;          // retained media bytes on disk
   uint64_t appends = 0;        // since open
   uint64_t syncs = 0;          // since open
+  uint64_t duplicates = 0;     // since open: FindOrClaim calls that found one
 };
 
 struct RetentionPolicy {
@@ -103,6 +119,36 @@ class FragmentLog {
   // (log deleted or closed), IOError (sticky). `done` may run before
   // AppendAsync returns or later on the store's thread.
   virtual void AppendAsync(FragmentInput fragment, AppendCallback done) = 0;
+
+  // Retry recognition. The defaults recognise nothing (every fragment is
+  // new), which is what a log without claims must answer.
+  //
+  // Cheap pre-check when a fragment starts (only its producer timestamp is
+  // known): true when a fragment with this producer timestamp is among the
+  // newest StoreOptions::dedupe_window acknowledged fragments or is claimed.
+  virtual bool MayBeDuplicate(int64_t /*producer_timestamp_ms*/) const { return false; }
+  // Atomically: looks for a fragment identical to `meta` (equal producer
+  // timestamp, duration_ms, size_bytes and a known content_hash, which the
+  // caller must set) among the newest dedupe_window acknowledged fragments
+  // and the claimed ones (appends not yet acknowledged). Found: returns its
+  // meta (the original index and timestamps); the caller stores nothing and
+  // learns the original's outcome through WhenSettled(found->index).
+  // Not found: claims `meta` (so an identical fragment arriving meanwhile
+  // finds it) and returns nullopt; the caller must then AppendAsync it with
+  // meta.index. The claim ends when that append is acknowledged or fails.
+  // MayBeDuplicate and FindOrClaim run no callback, so callers may hold
+  // their own locks (IngestSession holds its mutex).
+  virtual std::optional<FragmentMeta> FindOrClaim(const FragmentMeta& /*meta*/) {
+    return std::nullopt;
+  }
+  // Runs `done` once fragment `index` is durable: at once (on the calling
+  // thread) with OK if it is already acknowledged, later (on the store's
+  // thread) with the result of its claimed append, or at once with an error
+  // when it is neither (its append failed, or retention removed it).
+  virtual void WhenSettled(uint64_t index, AppendCallback done) {
+    done(Find(index) ? Status::Ok()
+                     : Status::NotFound("fragment " + std::to_string(index) + " not stored"));
+  }
 
   // Index lookups; all see acknowledged fragments only, in index order.
   virtual std::optional<FragmentMeta> Find(uint64_t index) const = 0;
@@ -151,6 +197,10 @@ struct StoreOptions {
   // this many files (0: never). Ignored when `sync` is set. Measured choice:
   // see FORMAT.md "Fragment store".
   size_t syncfs_min_files = 8;
+  // How many of a stream's newest acknowledged fragments FindOrClaim and
+  // MayBeDuplicate look at (a retry follows its lost ack within a few
+  // fragments; 1000 is ~30 min of 2-s fragments and a ~1 us scan).
+  size_t dedupe_window = 1000;
 };
 
 // All streams' fragment logs under one root folder. One process per root.

@@ -13,6 +13,14 @@
 // order. IDLE acks are the adapter's business (it knows when the line is
 // quiet): EncodeAck(Ack{AckType::kIdle}).
 //
+// Retries: a fragment identical to one the stream already stored or is
+// storing (FragmentLog::FindOrClaim: same producer timestamp, duration, size
+// and content hash) is not stored again; its acks carry the original's
+// FragmentNumber, and its PERSISTED comes once the original is durable. When
+// a fragment's producer timestamp is already known (MayBeDuplicate), its
+// BUFFERING is held until the Cluster is complete, so that all three acks
+// name the same fragment (docs/video-ingest.md "Retries after a lost ACK").
+//
 // Errors (ERROR ack; ErrorId/ErrorCode per video-api.md 4.3) always end the
 // session, as in KVS: the producer reconnects and resends from its buffer.
 // The fragment being received when the error happens is never stored;
@@ -123,6 +131,7 @@ struct IngestSummary {
   int error_id = 0;            // 0: ended cleanly
   std::string error_message;
   uint64_t fragments_persisted = 0;
+  uint64_t fragments_retried = 0;  // recognised retries, answered with the original
   uint64_t bytes_received = 0;
 };
 
