@@ -133,16 +133,10 @@ TEST(FragmentStoreDedupe, IdenticalFragmentIsFoundOthersAreClaimed) {
 TEST(FragmentStoreDedupe, ClaimedFragmentInFlightIsWaitedFor) {
   testing::TempDir dir;
   StoreOptions o = Options(dir.path());
-  // The syncer blocks in its first sync until the test opens the gate:
-  // the original's append stays in the group commit.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
-  o.sync = [&](int) {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return open; });
-    return Status::Ok();
-  };
+  // Every sync waits for the gate: appends stay in the group commit until
+  // it opens.
+  testing::SyncGate gate;
+  o.sync = gate.Hook();
   auto store = OpenFileFragmentStore(o);
   ASSERT_TRUE(store.ok());
   auto log = std::move((*store)->OpenStream("s")).value();
@@ -163,11 +157,7 @@ TEST(FragmentStoreDedupe, ClaimedFragmentInFlightIsWaitedFor) {
   auto retry_future = retry_done.get_future();
   EXPECT_EQ(retry_future.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
 
-  {
-    std::lock_guard lock(mu);
-    open = true;
-  }
-  cv.notify_all();
+  gate.Open();
   EXPECT_TRUE(original_done.get_future().get().ok());
   EXPECT_TRUE(retry_future.get().ok());
   EXPECT_EQ(log->Stats().fragments, 1u);

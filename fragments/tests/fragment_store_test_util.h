@@ -5,8 +5,11 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,31 @@ inline FragmentInput MakeFragment(uint64_t index, int64_t server_ms, int64_t pro
   f.meta.content_hash = ContentHash(f.cluster);  // what the store keeps
   return f;
 }
+
+// A StoreOptions::sync hook that blocks every sync until Open(), so appends
+// stay in the group commit (the original of a retry still in flight).
+class SyncGate {
+ public:
+  std::function<Status(int)> Hook() {
+    return [this](int) {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return open_; });
+      return Status::Ok();
+    };
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 inline Status AppendAndWait(FragmentLog& log, FragmentInput f) {
   std::promise<Status> p;

@@ -246,15 +246,10 @@ TEST(IngestDedupe, RetryAfterStoreRestartFindsTheOriginal) {
 TEST(IngestDedupe, RetryOfAFragmentStillInTheGroupCommitWaitsForIt) {
   TempDir dir;
   StoreOptions o = Options(dir.path());
-  // Every sync waits for the gate: appends stay in flight until it opens.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
-  o.sync = [&](int) {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return open; });
-    return Status::Ok();
-  };
+  // Every sync waits for the gate: appends stay in the group commit until
+  // it opens.
+  testing::SyncGate gate;
+  o.sync = gate.Hook();
   auto store = OpenFileFragmentStore(o);
   ASSERT_TRUE(store.ok());
   auto log = OpenLog(**store);
@@ -282,11 +277,7 @@ TEST(IngestDedupe, RetryOfAFragmentStillInTheGroupCommitWaitsForIt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(retry->Persisted().empty());  // the original is not durable yet
 
-  {
-    std::lock_guard lock(mu);
-    open = true;
-  }
-  cv.notify_all();
+  gate.Open();
   EXPECT_EQ(dying.Wait().fragments_persisted, 3u);
   EXPECT_EQ(retry->Wait().fragments_retried, 1u);
   EXPECT_EQ(dying.Persisted(), received);
