@@ -88,16 +88,29 @@ int RunAgent(const std::vector<std::string>& argv, const std::string& log_path) 
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-std::string Tail(const std::string& path, size_t lines) {
-  FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return "";
+std::vector<std::string> Lines(const std::string& path) {
   std::vector<std::string> all;
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return all;
   char buf[4096];
   while (std::fgets(buf, sizeof buf, f) != nullptr) all.emplace_back(buf);
   std::fclose(f);
+  return all;
+}
+
+std::string Tail(const std::vector<std::string>& all, size_t lines) {
   std::string out;
   for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += all[i];
   return out;
+}
+
+// The agent's final "msg=stopped ..." line (other output, e.g. a sanitizer's
+// report, may follow it); "" when it never got there.
+std::string StoppedLine(const std::vector<std::string>& all) {
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (it->find(" msg=stopped ") != std::string::npos) return *it;
+  }
+  return "";
 }
 
 }  // namespace
@@ -160,10 +173,10 @@ int VideoPut(const std::vector<std::string>& args) {
   std::fprintf(stderr, "uploading %s to %s (Ctrl-C stops a camera)\n", what.c_str(),
                p.flags["--stream"].c_str());
   const int rc = RunAgent(argv, log);
-  const std::string tail = Tail(log, 5);
-  const bool drained = tail.find("drained=true") != std::string::npos;
-  if (rc != 0 || !drained) {
-    std::fprintf(stderr, "%s", tail.c_str());
+  const std::vector<std::string> lines = Lines(log);
+  const std::string stopped = StoppedLine(lines);
+  if (rc != 0 || stopped.find(" drained=true") == std::string::npos) {
+    std::fprintf(stderr, "%s", Tail(lines, 5).c_str());
     return Report(Status::Unavailable("the upload did not finish (osprey-agent exit " +
                                       std::to_string(rc) + "); what was not acknowledged is "
                                       "kept in " + spool + "/spool"),
@@ -171,9 +184,9 @@ int VideoPut(const std::vector<std::string>& args) {
   }
   // "... msg=stopped drained=true fragments=N ... persisted=N ..."
   std::string persisted = "?";
-  if (size_t at = tail.rfind(" persisted="); at != std::string::npos) {
-    size_t end = tail.find_first_of(" \n", at + 11);
-    persisted = tail.substr(at + 11, end - at - 11);
+  if (size_t at = stopped.find(" persisted="); at != std::string::npos) {
+    size_t end = stopped.find_first_of(" \n", at + 11);
+    persisted = stopped.substr(at + 11, end - at - 11);
   }
   std::error_code ec;
   fs::remove_all(spool, ec);

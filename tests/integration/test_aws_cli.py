@@ -3,7 +3,9 @@
 Until the data-stream and video issues land, an authenticated request for an
 operation the server does not implement yet is answered with
 UnknownOperationException; what these tests pin down is that the signature
-is accepted (no auth error) and that a bad one is refused with 403.
+is accepted (no auth error) and that a bad one is refused with the AWS error
+name: status 400 on the Kinesis JSON API (data-streams spec 2.2), 403 on
+Kinesis Video's REST API.
 """
 import datetime
 import json
@@ -55,7 +57,8 @@ def test_wrong_secret_is_refused_with_a_signature_error(server):
     assert r.returncode != 0
     assert "InvalidSignatureException" in r.stderr
     assert "The request signature we calculated does not match" in r.stderr
-    assert re.search(r'HTTP/1\.1" 403', r.stderr), r.stderr[-2000:]
+    # Kinesis (a JSON 1.1 API) answers auth errors with 400 (data-streams spec 2.2).
+    assert re.search(r'HTTP/1\.1" 400', r.stderr), r.stderr[-2000:]
 
 
 def botocore_client(server, service, ak, sk):
@@ -81,12 +84,12 @@ def test_status_codes_and_names_of_auth_failures(server):
 
     bad_secret = botocore_client(server, "kinesis", ak, "A" * 40)
     code, status, msg = error_of(bad_secret.list_streams)
-    assert (code, status) == ("InvalidSignatureException", 403)
+    assert (code, status) == ("InvalidSignatureException", 400)
     assert msg.startswith("The request signature we calculated does not match")
 
     unknown_key = botocore_client(server, "kinesis", "OSPRNOSUCHKEY0000000", sk)
     code, status, _ = error_of(unknown_key.list_streams)
-    assert (code, status) == ("UnrecognizedClientException", 403)
+    assert (code, status) == ("UnrecognizedClientException", 400)
 
 
 def test_expired_signature_is_refused(server):
@@ -101,7 +104,7 @@ def test_expired_signature_is_refused(server):
 
     with mock.patch.object(botocore.auth.datetime, "datetime", OldClock):
         code, status, msg = error_of(client.list_streams)
-    assert (code, status) == ("InvalidSignatureException", 403)
+    assert (code, status) == ("InvalidSignatureException", 400)
     assert msg.startswith("Signature expired:"), msg
 
 
@@ -149,7 +152,7 @@ def test_unsigned_request_is_refused(server):
         "X-Amz-Target": "Kinesis_20131202.ListStreams",
         "Content-Type": "application/x-amz-json-1.1"})
     status, headers, body = status_and_body(req)
-    assert status == 403
+    assert status == 400
     assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     assert json.loads(body)["__type"] == "MissingAuthenticationTokenException"
     assert len(headers["x-amzn-RequestId"]) == 36
