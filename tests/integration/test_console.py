@@ -172,10 +172,11 @@ def test_cookie_is_httponly_strict_signed_and_revocable(console):
     value = cookie.split("=", 1)[1]
     version, expires, nonce, mac = value.split(".")
     flipped = mac[:-1] + ("0" if mac[-1] != "0" else "1")
+    other_nonce = nonce[:-1] + ("0" if nonce[-1] != "0" else "1")
     later = str(int(expires) + 86_400_000)
     for forged in (f"{version}.{expires}.{nonce}.{flipped}",   # signature changed
                    f"{version}.{later}.{nonce}.{mac}",         # expiry extended
-                   f"{version}.{expires}.{nonce[:-1]}0.{mac}",  # nonce changed
+                   f"{version}.{expires}.{other_nonce}.{mac}",  # nonce changed
                    "v1.9999999999999.00.00", "garbage"):
         status, _, body = call(server, "/console/api/streams", "osprey_console=" + forged)
         assert status == 401, forged
