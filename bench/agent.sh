@@ -213,12 +213,12 @@ for r in rows:
 span_s = (backlog["last_ts_ms"] - backlog["first_ts_ms"]) / 1000 + 2  # + the last 2 s fragment
 total = waited["done_t"] - server_start
 first = waited["first_ack"]["t"]
-# The agent retries a failed upload after a backoff (doubling to 5 s,
+# The agent retries a failed upload after a backoff (doubling to 2 s,
 # UplinkOptions::backoff_max); its log says when it gave up last and for how
 # long, so the retry that found the server up started at last + backoff.
 # Where the server's start falls in that cycle is set by this script's
-# timing, so the figure from server start is one draw between ~0 and 5 s of
-# waiting; the worst case assumes the full 5 s.
+# timing, so the figure from server start is one draw between ~0 and 2 s of
+# waiting; the worst case assumes the full 2 s (UplinkOptions::backoff_max).
 retry_at = None
 for line in open(agent_log):
     m = re.search(r'ts=(\S+)Z .*upload interrupted.*backoff_ms=(\d+)', line)
@@ -233,13 +233,13 @@ catchup = {"fragments": backlog["count"], "bytes": backlog["bytes"], "media_s": 
            "from_server_start_s": total, "x_real_time": span_s / total,
            "first_ack_after_s": first - server_start, "retry_wait_s": wait,
            "upload_s": upload, "x_real_time_upload": span_s / upload,
-           "x_real_time_worst_wait": span_s / (5.0 + upload)}
+           "x_real_time_worst_wait": span_s / (2.0 + upload)}
 print(f"backlog catch-up: {backlog['count']} fragments, {span_s:.1f} s of video, "
       f"{backlog['bytes'] / 1e6:.1f} MB; all PERSISTED {total:.2f} s after the server started "
       f"= {catchup['x_real_time']:.1f}x real time (target >= 20x), of which "
       + (f"{wait:.2f} s waiting for the agent's next retry" if wait is not None else "? s retry wait")
       + f" and {upload:.2f} s uploading = {catchup['x_real_time_upload']:.0f}x; with the "
-      f"longest wait (5 s backoff): {catchup['x_real_time_worst_wait']:.1f}x")
+      f"longest wait (2 s backoff): {catchup['x_real_time_worst_wait']:.1f}x")
 json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"), "command": command,
            "machine": {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
                        "load_at_start": load},
