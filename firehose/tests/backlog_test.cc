@@ -22,12 +22,7 @@ class BacklogTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::MakeTempDir("backlog");
     ASSERT_FALSE(dir_.empty());
-    FirehoseOptions o;
-    o.root_dir = dir_ + "/firehose";
-    o.s3_root = dir_ + "/s3";
-    o.clock = clock_.Fn();
-    o.create_delay_ms = 0;
-    o.start_workers = false;
+    FirehoseOptions o = testing::ManualOptions(dir_, clock_);
     auto e = FirehoseEngine::Open(std::move(o));
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(*e);

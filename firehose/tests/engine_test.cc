@@ -26,13 +26,8 @@ class EngineTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void Open(std::shared_ptr<ObjectStore> store = nullptr) {
-    FirehoseOptions o;
-    o.root_dir = dir_ + "/firehose";
-    o.s3_root = dir_ + "/s3";
+    FirehoseOptions o = testing::ManualOptions(dir_, clock_);
     o.object_store = std::move(store);
-    o.clock = clock_.Fn();
-    o.create_delay_ms = 0;
-    o.start_workers = false;
     o.retry_initial_ms = 1000;
     o.s3_retry_duration_ms = 10'000;
     o.lambda_functions = functions_;

@@ -97,12 +97,7 @@ class HttpEndpointTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void Open() {
-    FirehoseOptions o;
-    o.root_dir = dir_ + "/firehose";
-    o.s3_root = dir_ + "/s3";
-    o.clock = clock_.Fn();
-    o.create_delay_ms = 0;
-    o.start_workers = false;
+    FirehoseOptions o = testing::ManualOptions(dir_, clock_);
     o.allow_plain_http = true;
     engine_ = std::move(FirehoseEngine::Open(o).value());
   }

@@ -38,12 +38,7 @@ class KinesisSourceTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void Open() {
-    FirehoseOptions o;
-    o.root_dir = dir_ + "/firehose";
-    o.s3_root = dir_ + "/s3";
-    o.clock = clock_.Fn();
-    o.create_delay_ms = 0;
-    o.start_workers = false;
+    FirehoseOptions o = testing::ManualOptions(dir_, clock_);
     o.data_streams = data_.get();
     auto e = FirehoseEngine::Open(std::move(o));
     ASSERT_TRUE(e.ok()) << e.status().ToString();

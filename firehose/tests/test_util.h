@@ -36,6 +36,18 @@ struct ManualClock {
   void Advance(int64_t ms) { *now += ms; }
 };
 
+// Options of an engine under `dir` on `clock`: streams ACTIVE at once, the
+// delivery workers stepped by the test.
+inline FirehoseOptions ManualOptions(const std::string& dir, const ManualClock& clock) {
+  FirehoseOptions o;
+  o.root_dir = dir + "/firehose";
+  o.s3_root = dir + "/s3";
+  o.clock = clock.Fn();
+  o.create_delay_ms = 0;
+  o.start_workers = false;
+  return o;
+}
+
 struct DestSpec {
   std::string bucket = "bucket";
   std::string prefix;

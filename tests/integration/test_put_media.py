@@ -35,15 +35,20 @@ GOP = 2 * FPS  # key-int-max: one key frame every 2 s
 @pytest.fixture(scope="module")
 def sixty_seconds(tmp_path_factory):
     """60 s of H.264 from a real pipeline, as matroskamux writes it."""
+    return gst_h264_mkv(tmp_path_factory.mktemp("mkv") / "sixty.mkv", 60, GOP)
+
+
+def gst_h264_mkv(path, seconds, key_int, fps=FPS):
+    """`seconds` of 320x240 H.264 at `fps` from GStreamer, one IDR every
+    `key_int` frames, as matroskamux writes it; returns the file's bytes."""
     if shutil.which("gst-launch-1.0") is None:
         pytest.fail("gst-launch-1.0 is missing (deploy/install-deps.sh installs GStreamer)")
-    path = tmp_path_factory.mktemp("mkv") / "sixty.mkv"
     # scenecut=0: exactly one IDR per key-int-max (appendix B); streamable:
     # unknown-size Segment and Clusters, no seeking back to write sizes.
     subprocess.run(
-        ["gst-launch-1.0", "-q", "videotestsrc", "is-live=false", f"num-buffers={60 * FPS}",
-         "pattern=ball", "!", f"video/x-raw,width=320,height=240,framerate={FPS}/1", "!",
-         "x264enc", f"key-int-max={GOP}", "option-string=scenecut=0", "speed-preset=ultrafast",
+        ["gst-launch-1.0", "-q", "videotestsrc", "is-live=false", f"num-buffers={seconds * fps}",
+         "pattern=ball", "!", f"video/x-raw,width=320,height=240,framerate={fps}/1", "!",
+         "x264enc", f"key-int-max={key_int}", "option-string=scenecut=0", "speed-preset=ultrafast",
          "!", "h264parse", "!", "matroskamux", "streamable=true", "!",
          "filesink", f"location={path}"],
         check=True, timeout=300)

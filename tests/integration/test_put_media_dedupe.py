@@ -10,9 +10,7 @@ fragments 1..5 on one connection, then 4, 5, 6, 7 on a new one, with and
 without a kill -9 of the server in between.
 """
 import os
-import shutil
 import signal
-import subprocess
 import time
 
 import boto3
@@ -20,7 +18,8 @@ import pytest
 
 from conftest import Server
 from kvs_media import read_id, read_size, sha256, split_chunks
-from test_put_media import Upload, count, create_stream, errors, get_media_chunks, scan_mkv
+from test_put_media import (Upload, count, create_stream, errors, get_media_chunks,
+                            gst_h264_mkv, scan_mkv)
 
 FPS = 30
 BASE_MS = 1_700_000_000_000  # producer clock of fragment 1
@@ -30,17 +29,7 @@ BASE_MS = 1_700_000_000_000  # producer clock of fragment 1
 def ten_seconds(tmp_path_factory):
     """10 s of H.264 (one key frame per second) as matroskamux writes it:
     (bytes before the first Cluster, [Cluster bytes])."""
-    if shutil.which("gst-launch-1.0") is None:
-        pytest.fail("gst-launch-1.0 is missing (deploy/install-deps.sh installs GStreamer)")
-    path = tmp_path_factory.mktemp("mkv") / "ten.mkv"
-    subprocess.run(
-        ["gst-launch-1.0", "-q", "videotestsrc", "is-live=false", f"num-buffers={10 * FPS}",
-         "pattern=ball", "!", f"video/x-raw,width=320,height=240,framerate={FPS}/1", "!",
-         "x264enc", f"key-int-max={FPS}", "option-string=scenecut=0", "speed-preset=ultrafast",
-         "!", "h264parse", "!", "matroskamux", "streamable=true", "!",
-         "filesink", f"location={path}"],
-        check=True, timeout=120)
-    data = path.read_bytes()
+    data = gst_h264_mkv(tmp_path_factory.mktemp("mkv") / "ten.mkv", 10, FPS, fps=FPS)
     header, clusters = scan_mkv(data)
     assert len(clusters) == 10
     return header, [absolute(data[s:e]) for s, e, _, _ in clusters]
