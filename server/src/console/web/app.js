@@ -155,6 +155,23 @@ document.addEventListener('DOMContentLoaded', async () => {
   window.addEventListener('hashchange', () => {
     if (!document.getElementById('bar').hidden) route();
   });
+  // A sign-in link (printed by deploy/demo.sh) carries the password in the
+  // fragment, which browsers never send to a server or put in a Referer.
+  // It is dropped from the address bar and the history entry at once.
+  const link = location.hash.match(/^#signin=([^&]*)(?:&camera=(.*))?$/);
+  if (link) {
+    history.replaceState(null, '', location.pathname +
+      (link[2] ? '#/camera/' + link[2] : '#/'));
+    try {
+      await Osprey.api('signin', { body: { password: decodeURIComponent(link[1]) },
+                                   signingIn: true });
+      route();
+      return;
+    } catch (error) {
+      Osprey.signIn(error.message);
+      return;
+    }
+  }
   try {
     await Osprey.api('session', { signingIn: true });
     route();
