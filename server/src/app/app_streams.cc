@@ -36,6 +36,7 @@ Status StartDataStreams(const ServerOptions& options, App::State* state) {
   }
   state->subscriptions = std::make_unique<kinesis::Subscriptions>(&k);
   k.subscriptions = state->subscriptions.get();
+  k.records_put = state->subscriptions->Notifier();
   kinesis::RegisterKinesisRoutes(&state->router, &k);
   streams::StreamEngine* engine_ptr = state->streams.get();
   state->housekeeping->Add("data stream retention", kSweepInterval, [engine_ptr] {

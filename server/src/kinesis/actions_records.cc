@@ -58,7 +58,8 @@ void PutRecord(const Call& c) {
   records.push_back(std::move(*record));
   c.ctx->engine->PutRecordsAsync(
       *stream, std::move(records),
-      [c = c.reply](Result<std::vector<streams::PutRecordResult>> r) {
+      [c = c.reply, notify = c.ctx->records_put](Result<std::vector<streams::PutRecordResult>> r) {
+        if (notify) notify();
         if (!r.ok()) return c.Fail(r.status());
         const streams::PutRecordResult& one = r->front();
         if (!one.status.ok()) return c.Fail(one.status);
@@ -94,7 +95,9 @@ void PutRecords(const Call& c) {
   if (!v.ok()) return c.Fail(v.ToStatus());
   if (!stream.ok()) return c.Fail(stream.status());
   c.ctx->engine->PutRecordsAsync(
-      *stream, std::move(records), [c = c.reply](Result<std::vector<streams::PutRecordResult>> r) {
+      *stream, std::move(records),
+      [c = c.reply, notify = c.ctx->records_put](Result<std::vector<streams::PutRecordResult>> r) {
+        if (notify) notify();
         if (!r.ok()) return c.Fail(r.status());
         int64_t failed = 0;
         for (const auto& one : *r) failed += one.status.ok() ? 0 : 1;

@@ -24,6 +24,10 @@ class Subscriptions;
 struct KinesisContext {
   streams::StreamEngine* engine = nullptr;
   Subscriptions* subscriptions = nullptr;  // SubscribeToShard (subscribe_to_shard.h)
+  // Called from a put's completion (any thread) so SubscribeToShard sends
+  // new records at once (Subscriptions::Notifier()); empty: nobody listens.
+  // Safe to call after the Subscriptions are gone.
+  std::function<void()> records_put;
   std::string account = "000000000000";
   std::string region = "us-east-1";
   // Key of pagination tokens (ListStreams, ListShards, ListStreamConsumers).

@@ -48,16 +48,20 @@ std::string ErrorPayload(Codec codec, std::string_view message) {
 
 struct Subscriptions::State {
   KinesisContext* ctx;
+  std::weak_ptr<State> self;  // for callbacks that may outlive the State
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
+  bool pending = false;  // GUARDED_BY(mu): Notify() since the pump last looked
   std::list<std::shared_ptr<Subscription>> live;  // GUARDED_BY(mu)
+  std::atomic<size_t> live_count{0};  // live.size(), read without the lock
   std::thread pump;
 
   void Loop();
   // One step of `s`: false when it has ended.
   bool Step(const std::shared_ptr<Subscription>& sub);
   void End(Subscription& s, std::string_view exception, std::string_view message);
+  void Notify();
   Status Begin(const std::shared_ptr<Exchange>& ex, Codec codec, const Input& in);
 };
 
@@ -104,10 +108,13 @@ bool Subscriptions::State::Step(const std::shared_ptr<Subscription>& sub) {
   out->EndObject();
   s.last_event = now;
   s.in_flight = true;
+  // Records put while this event is in flight only notified a pump that
+  // skipped this subscription: look again once the write completes.
   s.exchange->Write(EncodeEvent("SubscribeToShardEvent", EventContentType(s.codec), body),
-                    [sub](Status st) {
+                    [weak = self, sub](Status st) {
                       if (!st.ok()) sub->done = true;
                       sub->in_flight = false;
+                      if (auto state = weak.lock()) state->Notify();
                     });
   if (read->shard_end) {
     End(s, "", "");
@@ -119,7 +126,8 @@ bool Subscriptions::State::Step(const std::shared_ptr<Subscription>& sub) {
 void Subscriptions::State::Loop() {
   std::unique_lock lock(mu);
   while (!stopping) {
-    cv.wait_for(lock, kPollInterval);
+    cv.wait_for(lock, Subscriptions::kPollInterval, [this] { return stopping || pending; });
+    pending = false;
     auto snapshot = live;
     lock.unlock();
     for (auto& s : snapshot) Step(s);
@@ -127,6 +135,7 @@ void Subscriptions::State::Loop() {
     // A subscription leaves the list once it has ended and nothing is in
     // flight, so no write callback can outlive it.
     live.remove_if([](const std::shared_ptr<Subscription>& s) { return s->done && !s->in_flight; });
+    live_count = live.size();
   }
   for (auto& s : live) End(*s, "", "");
 }
@@ -213,12 +222,29 @@ Status Subscriptions::State::Begin(const std::shared_ptr<Exchange>& ex, Codec co
     }
   }
   live.push_back(std::move(sub));
+  live_count = live.size();
   cv.notify_one();
   return Status::Ok();
 }
 
-Subscriptions::Subscriptions(KinesisContext* ctx) : state_(std::make_unique<State>()) {
+void Subscriptions::State::Notify() {
+  if (live_count.load(std::memory_order_relaxed) == 0) return;
+  {
+    std::lock_guard lock(mu);
+    pending = true;
+  }
+  cv.notify_one();
+}
+
+std::function<void()> Subscriptions::Notifier() const {
+  return [weak = std::weak_ptr<State>(state_)] {
+    if (auto state = weak.lock()) state->Notify();
+  };
+}
+
+Subscriptions::Subscriptions(KinesisContext* ctx) : state_(std::make_shared<State>()) {
   state_->ctx = ctx;
+  state_->self = state_;
   state_->pump = std::thread([s = state_.get()] { s->Loop(); });
 }
 

@@ -3,26 +3,32 @@
 // HTTP/2 (DATA frames) alike through the Exchange interface.
 //
 // A Subscriptions object owns every live subscription and one pump thread.
-// The pump wakes every kPollInterval, and for each subscription whose last
-// event has been written (backpressure: one event in flight at a time) reads
-// what is new in its shard (served from the shard log's in-memory tail) and
-// writes it as one SubscribeToShardEvent. Records are thus coalesced over at
-// most one interval; an idle subscription gets an empty event every 5 s; a
+// The pump wakes when a PutRecord(s) has been acknowledged (Notify(), called
+// by the put actions) or an event write has completed, and at the latest
+// every kPollInterval; for each subscription whose last event has been
+// written (backpressure: one event in flight at a time) it reads what is new
+// in its shard (served from the shard log's in-memory tail) and writes it as
+// one SubscribeToShardEvent. Records that arrive while an event is in flight
+// are coalesced into the next one; an idle subscription gets an empty event
+// every 5 s; a
 // subscription ends after 300 s, at shard end (final event with ChildShards
 // and no ContinuationSequenceNumber), when a newer subscription of the same
 // consumer and shard takes over (ResourceInUseException exception frame),
 // when its stream or consumer goes away (ResourceNotFoundException), or at
 // server shutdown.
 //
-// Why polling rather than a notification from the shard log: the log has no
-// subscriber hook yet; the interval (kPollInterval) bounds the added
-// latency. Documented in docs/data-streams.md.
+// Why the put actions notify rather than the shard log: every write to a
+// data stream goes through them (the API is the only producer), and the
+// shard log stays free of subscriber hooks. The tick remains for idle
+// events, lifetimes and shard ends (docs/data-streams.md).
 //
-// Thread safety: Start() may be called from any thread; the pump thread
-// drives everything else. The destructor ends every subscription.
+// Thread safety: Start() and Notify() may be called from any thread; the
+// pump thread drives everything else. The destructor ends every
+// subscription.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "kinesis/kinesis_routes.h"
@@ -42,10 +48,16 @@ class Subscriptions {
   // Handles one SubscribeToShard request (the body was read and verified).
   void Start(std::shared_ptr<Exchange> exchange);
 
+  // New records may be readable: a function that wakes the pump now instead
+  // of at its next tick. Cheap when nobody subscribes (one atomic load);
+  // callable from any thread, also after this object is destroyed (then it
+  // does nothing), so put callbacks that outlive the server's routes are safe.
+  std::function<void()> Notifier() const;
+
   struct State;
 
  private:
-  std::unique_ptr<State> state_;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace osprey::server::kinesis
