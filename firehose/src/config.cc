@@ -158,9 +158,6 @@ Result<HttpEndpointDestination> ParseHttpEndpointDestination(const Value& d, boo
     return Status::InvalidArgument("Url " + out.url + " must use https://" +
                                    std::string(http ? " (plain http:// is off: firehose.allow_plain_http)" : ""));
   }
-  if (https) {
-    return Status::InvalidArgument("https:// endpoints are not supported yet by Osprey (no TLS client)");
-  }
   if (const Value* b = d.Find("BufferingHints"); b != nullptr && b->type() == Value::Type::kMap) {
     out.buffer_bytes = static_cast<uint64_t>(GetInt(*b, "SizeInMBs", 5)) << 20;
     out.interval_ms = GetInt(*b, "IntervalInSeconds", 300) * 1000;

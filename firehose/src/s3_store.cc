@@ -46,8 +46,14 @@ std::string XmlValue(const std::string& xml, const std::string& tag) {
 class S3Store : public ObjectStore {
  public:
   explicit S3Store(S3StoreOptions o) : o_(std::move(o)) {
-    constexpr std::string_view kScheme = "http://";
-    host_ = o_.endpoint.rfind(kScheme, 0) == 0 ? o_.endpoint.substr(kScheme.size()) : o_.endpoint;
+    // "https://host[:port]" or "http://host[:port]"; no scheme means http.
+    host_ = o_.endpoint;
+    if (host_.rfind("https://", 0) == 0) {
+      scheme_ = "https://";
+      host_ = host_.substr(8);
+    } else if (host_.rfind("http://", 0) == 0) {
+      host_ = host_.substr(7);
+    }
     while (!host_.empty() && host_.back() == '/') host_.pop_back();
   }
 
@@ -79,7 +85,7 @@ class S3Store : public ObjectStore {
     std::string authorization = std::string(auth::kAlgorithm) + " Credential=" + o_.access_key_id +
                                 "/" + scope + ", SignedHeaders=" + signed_headers +
                                 ", Signature=" + signature;
-    std::string url = "http://" + host_ + path + (query.empty() ? "" : "?" + query);
+    std::string url = scheme_ + host_ + path + (query.empty() ? "" : "?" + query);
     return HttpCall(method, url,
                     {{"x-amz-content-sha256", payload_hash},
                      {"x-amz-date", amz_date},
@@ -131,6 +137,7 @@ class S3Store : public ObjectStore {
 
   S3StoreOptions o_;
   std::string host_;
+  std::string scheme_ = "http://";
 };
 
 }  // namespace

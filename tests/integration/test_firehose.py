@@ -233,3 +233,109 @@ def test_records_survive_restart(server_factory):
         assert b"".join(objs.values()) == b"kept\n"
     finally:
         again.stop()
+
+
+# --- HTTP endpoint over TLS ----------------------------------------------------
+
+def make_ca_and_cert(d):
+    """A CA and a certificate it signs for 127.0.0.1 and localhost."""
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d, timeout=60)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=firehose test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+        "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "srv.pem", "-days", "2", "-extfile", "san.ext")
+    return os.path.join(d, "ca.pem"), os.path.join(d, "srv.pem"), os.path.join(d, "srv.key")
+
+
+class HttpsEndpoint:
+    """A Firehose HTTP endpoint (spec 6) served over TLS by Python's ssl."""
+
+    def __init__(self, cert, key):
+        import http.server
+        import ssl
+        import threading
+        self.requests = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                doc = json.loads(body)
+                outer.requests.append((dict(self.headers), doc))
+                answer = json.dumps({"requestId": doc["requestId"],
+                                     "timestamp": int(time.time() * 1000)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+def create_https_stream(fh, name, url, error_bucket):
+    fh.create_delivery_stream(
+        DeliveryStreamName=name, DeliveryStreamType="DirectPut",
+        HttpEndpointDestinationConfiguration={
+            "EndpointConfiguration": {"Url": url, "Name": "tls-test", "AccessKey": "k-123"},
+            "BufferingHints": {"IntervalInSeconds": 0, "SizeInMBs": 1},
+            "RetryOptions": {"DurationInSeconds": 0},
+            "S3BackupMode": "FailedDataOnly",
+            "S3Configuration": {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::" + error_bucket,
+                                "BufferingHints": {"IntervalInSeconds": 0, "SizeInMBs": 1}},
+            "RoleARN": ROLE})
+    wait_active(lambda: fh.describe_delivery_stream(DeliveryStreamName=name))
+
+
+def test_http_endpoint_over_https_verifies_the_certificate(server_factory, tmp_path):
+    """https:// endpoints are delivered to, with the certificate checked
+    against OpenSSL's trust store: SSL_CERT_FILE names our CA for the first
+    server; the second server does not trust it, so its batch fails the
+    handshake and lands in the error output with OpenSSL's reason."""
+    ca, cert, key = make_ca_and_cert(str(tmp_path))
+    endpoint = HttpsEndpoint(cert, key)
+    try:
+        url = f"https://127.0.0.1:{endpoint.port}/ingest"
+        trusting = server_factory(env={"SSL_CERT_FILE": ca})
+        fh = client(trusting)
+        create_https_stream(fh, "tls-ok", url, "tls-errors")
+        records = [b"secure-%d" % i for i in range(20)]
+        fh.put_record_batch(DeliveryStreamName="tls-ok", Records=[{"Data": r} for r in records])
+        assert wait_for(lambda: sum(len(d["records"]) for _, d in endpoint.requests) >= 20), \
+            trusting.stderr()[-2000:]
+        got = [base64.b64decode(r["data"]) for _, d in endpoint.requests for r in d["records"]]
+        assert got == records
+        headers = endpoint.requests[0][0]
+        assert headers["X-Amz-Firehose-Access-Key"] == "k-123"
+        assert objects(trusting, "tls-errors") == {}
+
+        untrusting = server_factory(env={"SSL_CERT_FILE": os.path.join(str(tmp_path), "srv.pem")})
+        fh2 = client(untrusting)
+        create_https_stream(fh2, "tls-refused", url, "tls-refused-errors")
+        before = len(endpoint.requests)
+        fh2.put_record(DeliveryStreamName="tls-refused", Record={"Data": b"never-sent"})
+        failed = wait_for(lambda: objects(untrusting, "tls-refused-errors"), timeout=30)
+        assert failed, untrusting.stderr()[-2000:]
+        lines = [json.loads(l) for body in failed.values() for l in body.decode().splitlines() if l]
+        assert [base64.b64decode(l["rawData"]) for l in lines] == [b"never-sent"]
+        assert "TLS handshake" in lines[0]["errorMessage"], lines[0]
+        assert "certificate" in lines[0]["errorMessage"], lines[0]
+        assert len(endpoint.requests) == before, "nothing reached the endpoint"
+    finally:
+        endpoint.close()

@@ -83,9 +83,9 @@ struct FirehoseOptions {
   // lambda_invoker is null.
   std::map<std::string, std::string> lambda_functions;
   std::shared_ptr<LambdaInvoker> lambda_invoker;
-  // HttpEndpoint destinations: accept http:// URLs (spec:
-  // firehose.allow_plain_http). https:// needs a TLS client Osprey does not
-  // have yet, so without this no HttpEndpoint destination can be created.
+  // HttpEndpoint destinations: accept http:// URLs too (spec:
+  // firehose.allow_plain_http); https:// is always accepted (http_client.h:
+  // verified against the system CA store or SSL_CERT_FILE / SSL_CERT_DIR).
   bool allow_plain_http = false;
   // Log segments whose records are all older than this are deleted, whether
   // delivered or not (spec 5.1: undelivered DirectPut data is kept <= 24 h).

@@ -41,7 +41,7 @@ class ObjectStore {
 std::unique_ptr<ObjectStore> OpenLocalFolderStore(std::string root);
 
 struct S3StoreOptions {
-  std::string endpoint;  // "http://host:port" (no TLS yet), no trailing slash
+  std::string endpoint;  // "http://host:port" or "https://host:port" (http_client.h: TLS)
   std::string region = "us-east-1";
   std::string access_key_id;
   std::string secret_access_key;
