@@ -113,7 +113,14 @@ class Engine : public FirehoseEngine {
   Result<DeliveryStreamInfo> Describe(const std::string& name) override {
     std::lock_guard lock(mu_);
     OSPREY_ASSIGN_OR_RETURN(Entry* e, FindLocked(name));
-    return e->info;
+    DeliveryStreamInfo info = e->info;
+    if (e->reader) {
+      if (std::string why = e->reader->Failure(); !why.empty()) {
+        info.failure_type = "UNKNOWN_ERROR";
+        info.failure_details = std::move(why);
+      }
+    }
+    return info;
   }
 
   std::vector<std::string> List(const std::string& type_filter) override {

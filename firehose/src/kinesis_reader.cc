@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "kpl_aggregation.h"
 #include "osprey/base/file_util.h"
 #include "osprey/base/logging.h"
 #include "osprey/streams/stream_engine.h"
@@ -135,6 +136,17 @@ Result<size_t> KinesisReader::CopyShard(const std::string& shard_id, uint32_t in
       std::vector<streams::RecordInput> inputs;
       inputs.reserve(read.records.size());
       for (streams::StreamRecord& rec : read.records) {
+        // KPL aggregates become their user records (spec 7), each tagged
+        // with the aggregate's position, so Rescan still sees how far the
+        // shard got.
+        if (auto users = DeaggregateKpl(rec.data)) {
+          for (UserRecord& u : *users) {
+            inputs.push_back(streams::RecordInput{std::move(u.partition_key),
+                                                  PositionTag(shard_id, rec.sequence_index),
+                                                  std::move(u.data)});
+          }
+          continue;
+        }
         inputs.push_back(streams::RecordInput{std::move(rec.partition_key),
                                               PositionTag(shard_id, rec.sequence_index),
                                               std::move(rec.data)});
@@ -168,8 +180,13 @@ size_t KinesisReader::PollOnce() {
   auto shards = engine_->ListShards(stream_, streams::ShardFilter{});
   if (!shards.ok()) {
     warn("listing the source stream's shards failed", shards.status());
+    if (shards.status().code() == Status::Code::kNotFound) {
+      SetFailure("The source Kinesis stream " + stream_ + " no longer exists: " +
+                 shards.status().message());
+    }
     return 0;
   }
+  SetFailure("");
   std::set<std::string> listed;
   for (const streams::ShardDescription& s : *shards) listed.insert(s.shard_id);
   size_t copied = 0;
@@ -199,6 +216,16 @@ size_t KinesisReader::PollOnce() {
     if (!st.ok()) warn("writing the source checkpoint failed", st);
   }
   return copied;
+}
+
+void KinesisReader::SetFailure(std::string failure) {
+  std::lock_guard lock(failure_mu_);
+  failure_ = std::move(failure);
+}
+
+std::string KinesisReader::Failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
 }
 
 }  // namespace osprey::firehose

@@ -54,7 +54,13 @@ class KinesisReader {
 
   // One pass over the stream's shards: copies what is new. Returns the
   // number of records copied; errors are logged and retried next pass.
+  // Records in KPL's aggregated format are copied as their user records
+  // (kpl_aggregation.h).
   size_t PollOnce();
+  // Why the source cannot be read ("" while it can): set when the source
+  // stream has been deleted, cleared once a pass lists its shards again.
+  // Any thread.
+  std::string Failure() const;
   void Close();
 
  private:
@@ -65,6 +71,7 @@ class KinesisReader {
   Status SaveCheckpoint();
   // Copies what is new in one shard (REQUIRES poll_mu_).
   Result<size_t> CopyShard(const std::string& shard_id, uint32_t index, bool* changed);
+  void SetFailure(std::string failure);
 
   streams::StreamEngine* engine_ = nullptr;
   std::string stream_;
@@ -78,6 +85,8 @@ class KinesisReader {
   std::set<std::string> finished_;        // read to SHARD_END; guarded by poll_mu_
   uint64_t log_end_ = 0;                  // log index after the checkpointed copies
   int64_t next_warning_ms_ = 0;           // guarded by poll_mu_
+  mutable std::mutex failure_mu_;
+  std::string failure_;  // guarded by failure_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -158,6 +158,10 @@ Status DescribeImpl(FirehoseContext* ctx, const Input& in, std::string* body) {
   out->Key("VersionId").String(std::to_string(info.version_id));
   out->Key("CreateTimestamp").TimestampMs(info.create_ms);
   if (info.update_ms > 0) out->Key("LastUpdateTimestamp").TimestampMs(info.update_ms);
+  if (!info.failure_type.empty()) {
+    out->Key("FailureDescription").BeginObject().Key("Type").String(info.failure_type);
+    out->Key("Details").String(info.failure_details).EndObject();
+  }
   if (!info.source_stream_arn.empty()) {
     out->Key("Source").BeginObject().Key("KinesisStreamSourceDescription").BeginObject();
     out->Key("KinesisStreamARN").String(info.source_stream_arn);

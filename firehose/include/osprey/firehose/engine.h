@@ -124,6 +124,12 @@ struct DeliveryStreamInfo {
   std::string source_stream_arn;
   std::string source_role_arn;
   int64_t delivery_start_ms = 0;
+  // DeliveryStreamDescription.FailureDescription, when delivery cannot
+  // proceed: today only a deleted Kinesis source stream (type
+  // "UNKNOWN_ERROR", spec 7). Empty type: no failure. Not stored: computed
+  // by Describe.
+  std::string failure_type;
+  std::string failure_details;
 };
 
 struct CreateRequest {
