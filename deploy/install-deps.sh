@@ -33,6 +33,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   awscli python3 python3-boto3 python3-pytest curl wrk nginx-light procps nghttp2-client
   faketime
+  # the openssl command: a second, untrusted CA in test_tls.py
+  openssl
   # systemd-analyze verify/security for the units in deploy/systemd (test_deploy.py)
   systemd
   # the web console's real-browser test (tests/integration/test_console.py)

@@ -148,7 +148,10 @@ Result<AccessKey> CredentialStore::GenerateKey() {
   OSPREY_ASSIGN_OR_RETURN(
       std::string secret,
       RandomChars(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"));
-  return AccessKey{"OSPR" + id_tail, std::move(secret)};
+  AccessKey key;
+  key.access_key_id = "OSPR" + id_tail;
+  key.secret_access_key = std::move(secret);
+  return key;
 }
 
 std::string CredentialStore::RenderNewFile(const AccessKey& key) {
@@ -159,8 +162,10 @@ std::string CredentialStore::RenderNewFile(const AccessKey& key) {
          "#   export AWS_ACCESS_KEY_ID=" + key.access_key_id + "\n"
          "#   export AWS_SECRET_ACCESS_KEY=<its secret_access_key>\n"
          "#   aws kinesis list-streams --endpoint-url http://<osprey-host>:<port>\n"
-         "# Add a [[keys]] entry per client or device, restart Osprey to apply, and\n"
-         "# keep this file private (chmod 600): its secrets let anyone sign requests.\n"
+         "# Add a [[keys]] entry per client or device (osprey-server keys add does it;\n"
+         "# role = \"camera\" / \"viewer\" limits a key, see docs/security.md), then\n"
+         "# restart Osprey or send it SIGHUP to apply, and keep this file private\n"
+         "# (chmod 600): its secrets let anyone sign requests.\n"
          "\n"
          "[[keys]]\n"
          "access_key_id = \"" + key.access_key_id + "\"\n"
@@ -208,6 +213,11 @@ Result<LoadedCredentials> CredentialStore::Load(const std::string& path) {
                               path);
   }
   return loaded;
+}
+
+Status CredentialStore::WriteFile(const std::string& path, std::string_view contents) {
+  OSPREY_RETURN_IF_ERROR(Parse(contents, path).status());
+  return WriteFileAtomically(path, contents);
 }
 
 Result<LoadedCredentials> CredentialStore::LoadOrCreate(const std::string& path) {

@@ -68,7 +68,7 @@ TEST(CredentialStoreTest, RejectsUnknownKeysNamingThemAndTheLine) {
   EXPECT_EQ(ParseError("[[keys]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\n"
                        "allow = [\"kinesis:*\"]\n"),
             "keys.toml:4: unknown key 'allow' in [[keys]] entry (known: access_key_id, "
-            "secret_access_key)");
+            "secret_access_key, role, streams, requests_per_second, burst, statement)");
   EXPECT_EQ(ParseError("listen = 1\n[[keys]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\n"),
             "keys.toml:1: unknown key 'listen' (the file holds only [[keys]] entries)");
   EXPECT_EQ(ParseError("[[keys]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\n[server]\n"),
@@ -170,7 +170,7 @@ TEST(CredentialStoreTest, NeverOverwritesAnExistingBadFile) {
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(r.status().message(),
             path + ":2: unknown key 'acess_key_id' in [[keys]] entry (known: access_key_id, "
-                   "secret_access_key)");
+                   "secret_access_key, role, streams, requests_per_second, burst, statement)");
   std::ifstream in(path);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}),
             "[[keys]]\nacess_key_id = \"AK\"\n");

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "aws_profile.h"
 #include "osprey/base/json_value.h"
 #include "osprey/base/json_writer.h"
 #include "osprey/client/list_fragments.h"
@@ -48,23 +49,57 @@ Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>&
     const char* v = std::getenv(name);
     return v != nullptr ? v : "";
   };
-  std::string endpoint = flags.count("--endpoint") ? flags.at("--endpoint") : env("OSPREY_ENDPOINT");
+  auto flag = [&](const char* name) -> std::string {
+    auto it = flags.find(name);
+    return it == flags.end() ? "" : it->second;
+  };
+  // A profile of the AWS CLI's files: --profile (which wins over the key
+  // variables, as in the AWS CLI), else AWS_PROFILE, else [default] when
+  // there is one and no keys are in the environment.
+  const bool explicit_profile = !flag("--profile").empty();
+  std::string profile_name = explicit_profile ? flag("--profile") : env("AWS_PROFILE");
+  const bool env_keys = !env("AWS_ACCESS_KEY_ID").empty();
+  AwsProfile profile;
+  if (!profile_name.empty() && (explicit_profile || !env_keys)) {
+    OSPREY_ASSIGN_OR_RETURN(profile, LoadAwsProfile(profile_name));
+  } else if (profile_name.empty() && !env_keys) {
+    auto fallback = LoadAwsProfile("default");
+    if (fallback.ok()) profile = std::move(*fallback);
+    else if (fallback.status().code() != Status::Code::kNotFound) return fallback.status();
+  }
+  std::string endpoint = flag("--endpoint");
+  if (endpoint.empty()) endpoint = env("OSPREY_ENDPOINT");
   if (endpoint.empty()) endpoint = env("AWS_ENDPOINT_URL");
+  if (endpoint.empty()) endpoint = profile.endpoint_url;
   if (endpoint.empty()) {
-    return Status::InvalidArgument("no server: give --endpoint http://host:port (or OSPREY_ENDPOINT)");
+    return Status::InvalidArgument(
+        "no server: give --endpoint http://host:port (or OSPREY_ENDPOINT, or endpoint_url in an "
+        "AWS profile)");
   }
   Connection c;
   OSPREY_ASSIGN_OR_RETURN(c.url, client::ParseEndpoint(endpoint));
-  c.region = flags.count("--region") ? flags.at("--region") : env("AWS_REGION");
+  // As the AWS CLI: --ca-bundle, else AWS_CA_BUNDLE, else the profile's
+  // ca_bundle; https:// only.
+  c.url.ca_file = flag("--ca-bundle");
+  if (c.url.ca_file.empty()) c.url.ca_file = env("AWS_CA_BUNDLE");
+  if (c.url.ca_file.empty()) c.url.ca_file = profile.ca_bundle;
+  c.region = flag("--region");
+  if (c.region.empty()) c.region = env("AWS_REGION");
   if (c.region.empty()) c.region = env("AWS_DEFAULT_REGION");
+  if (c.region.empty()) c.region = profile.region;
   if (c.region.empty()) c.region = "us-east-1";
-  c.credentials.access_key_id = env("AWS_ACCESS_KEY_ID");
-  c.credentials.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
-  c.credentials.session_token = env("AWS_SESSION_TOKEN");
+  if (!profile.credentials.access_key_id.empty() && (explicit_profile || !env_keys)) {
+    c.credentials = profile.credentials;
+  } else {
+    c.credentials.access_key_id = env("AWS_ACCESS_KEY_ID");
+    c.credentials.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
+    c.credentials.session_token = env("AWS_SESSION_TOKEN");
+  }
   if (require_credentials &&
       (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty())) {
     return Status::InvalidArgument(
-        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server prints them)");
+        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server prints them) "
+        "or give --profile NAME");
   }
   return c;
 }
@@ -159,6 +194,8 @@ Result<ApiCommand> ParseApiCommand(const std::vector<std::string>& args,
                                    const std::vector<std::string>& required) {
   known.push_back("--endpoint");
   known.push_back("--region");
+  known.push_back("--ca-bundle");
+  known.push_back("--profile");
   switches.push_back("--json");
   ApiCommand out;
   OSPREY_ASSIGN_OR_RETURN(out.flags, ParseFlags(args, known, switches));

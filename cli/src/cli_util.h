@@ -33,7 +33,12 @@ struct Connection {
 };
 // --endpoint, else OSPREY_ENDPOINT, else AWS_ENDPOINT_URL; --region, else
 // AWS_REGION / AWS_DEFAULT_REGION, else us-east-1; AWS_ACCESS_KEY_ID and
-// AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN).
+// AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN); for https://, the CA file
+// from --ca-bundle, else AWS_CA_BUNDLE, else the system store. A profile of
+// the AWS CLI's files (aws_profile.h: --profile, else AWS_PROFILE, else
+// [default] without key variables) fills in keys, region, endpoint_url and
+// ca_bundle where flags and variables leave them unset; --profile's keys
+// win over the key variables, as in the AWS CLI.
 // Without `require_credentials`, missing keys leave them empty (osprey
 // doctor reports them itself).
 Result<Connection> ConnectionFromFlags(const std::map<std::string, std::string>& flags,

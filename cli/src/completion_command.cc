@@ -44,7 +44,7 @@ const Command kCommands[] = {
     {"completion", "", ""},
 };
 
-constexpr const char* kCommonFlags = "--endpoint --region --help";
+constexpr const char* kCommonFlags = "--endpoint --region --profile --ca-bundle --help";
 
 std::string BashScript() {
   std::string groups, cases;

@@ -90,7 +90,7 @@ int Finish(const Result<ml_hooks::DatasetSummary>& summary, int64_t skipped) {
 
 int DatasetExport(const std::vector<std::string>& args) {
   auto flags = ParseFlags(args,
-                          {"--endpoint", "--region", "--stream", "--from", "--to", "--labels",
+                          {"--endpoint", "--region", "--ca-bundle", "--profile", "--stream", "--from", "--to", "--labels",
                            "--format", "--out", "--detectors", "--sample-fps", "--min-score",
                            "--review-min-score", "--min-interval-ms", "--config", "--archive",
                            "--prefix"},

@@ -268,7 +268,7 @@ int DoctorCommand(const std::vector<std::string>& args) {
     std::puts("usage: osprey doctor [--endpoint URL] [--region R] [--stale-seconds N] [--json]");
     return kExitOk;
   }
-  auto flags = ParseFlags(args, {"--endpoint", "--region", "--stale-seconds"}, {"--json"});
+  auto flags = ParseFlags(args, {"--endpoint", "--region", "--ca-bundle", "--profile", "--stale-seconds"}, {"--json"});
   if (!flags.ok()) return Report(flags.status(), kExitUsage);
   auto connection = ConnectionFromFlags(*flags, /*require_credentials=*/false);
   if (!connection.ok()) return Report(connection.status(), kExitUsage);

@@ -37,7 +37,11 @@ constexpr const char* kUsage =
     "\n"
     "`osprey <group> --help` lists a group's commands and flags. Every command takes\n"
     "--endpoint URL (or OSPREY_ENDPOINT / AWS_ENDPOINT_URL) and --region; credentials\n"
-    "come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. --json prints the server's\n"
+    "come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or from an AWS CLI profile\n"
+    "(--profile NAME or AWS_PROFILE: keys, region, endpoint_url, ca_bundle from\n"
+    "~/.aws/credentials and ~/.aws/config). For an https:// endpoint\n"
+    "whose CA is not in the system store (osprey-server --self-signed), give the CA\n"
+    "file with --ca-bundle PEM or AWS_CA_BUNDLE. --json prints the server's\n"
     "answer for scripts. Exit codes: 0 done, 1 the operation failed, 2 bad usage.\n";
 
 constexpr const char* kDatasetUsage =

@@ -118,7 +118,7 @@ std::string StoppedLine(const std::vector<std::string>& all) {
 int VideoPut(const std::vector<std::string>& args) {
   // One positional argument (what to upload); everything else is flags.
   static const std::vector<std::string> kValueFlags = {"--stream", "--fragment-ms", "--endpoint",
-                                                       "--region"};
+                                                       "--region", "--ca-bundle"};
   std::string what;
   std::vector<std::string> flags;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -159,12 +159,17 @@ int VideoPut(const std::vector<std::string>& args) {
     return Report(Status::FromErrno("mkdtemp " + spool_pattern, errno), kExitFailed);
   }
   const std::string spool = spool_buf.data();
-  const std::string endpoint =
-      "http://" + p.connection.url.host + ":" + std::to_string(p.connection.url.port);
+  const client::Url& url = p.connection.url;
+  const std::string endpoint = (url.tls ? "https://" : "http://") + url.host + ":" +
+                               std::to_string(url.port);
   std::vector<std::string> argv = {AgentPath(), "--endpoint", endpoint, "--stream",
                                    p.flags["--stream"], "--source", source, "--spool-dir",
                                    spool + "/spool", "--region", p.connection.region,
                                    "--drain-ms", "60000"};
+  if (!url.ca_file.empty()) {
+    argv.push_back("--ca-file");
+    argv.push_back(url.ca_file);
+  }
   if (p.Has("--fragment-ms")) {
     argv.push_back("--fragment-ms");
     argv.push_back(p.flags["--fragment-ms"]);

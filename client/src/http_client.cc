@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "tls_channel.h"
+
 namespace osprey::client {
 namespace {
 
@@ -37,17 +39,24 @@ void SetTimeout(int fd, int opt, std::chrono::milliseconds t) {
 
 Result<Url> ParseEndpoint(std::string_view endpoint) {
   constexpr std::string_view kHttp = "http://";
-  if (endpoint.substr(0, kHttp.size()) != kHttp) {
-    return Status::InvalidArgument("endpoint must be http://host[:port] (https is not supported yet)");
+  constexpr std::string_view kHttps = "https://";
+  Url url;
+  std::string_view rest;
+  if (endpoint.substr(0, kHttp.size()) == kHttp) {
+    rest = endpoint.substr(kHttp.size());
+  } else if (endpoint.substr(0, kHttps.size()) == kHttps) {
+    rest = endpoint.substr(kHttps.size());
+    url.tls = true;
+    url.port = 443;
+  } else {
+    return Status::InvalidArgument("endpoint must be http://host[:port] or https://host[:port]");
   }
-  std::string_view rest = endpoint.substr(kHttp.size());
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     if (rest.find_first_not_of('/', slash) != std::string_view::npos) {
       return Status::InvalidArgument("endpoint must not have a path");
     }
     rest = rest.substr(0, slash);
   }
-  Url url;
   size_t colon = rest.rfind(':');
   if (colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
     std::string port(rest.substr(colon + 1));
@@ -91,7 +100,13 @@ Result<std::string> SignedRequestHead(std::string_view method, std::string_view 
   return head;
 }
 
-HttpConnection::~HttpConnection() { ::close(fd_); }
+HttpConnection::HttpConnection(int fd, std::unique_ptr<TlsChannel> tls)
+    : fd_(fd), tls_(std::move(tls)) {}
+
+HttpConnection::~HttpConnection() {
+  tls_.reset();  // before the descriptor it uses
+  ::close(fd_);
+}
 
 Result<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
     const Url& url, std::chrono::milliseconds timeout, std::chrono::milliseconds io_timeout) {
@@ -124,21 +139,32 @@ Result<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
       ::close(fd);
       continue;
     }
+    ::freeaddrinfo(res);
     int flags = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &flags, sizeof(flags));
+    if (url.tls) {
+      // TLS keeps the socket non-blocking and waits in poll() itself.
+      Result<std::unique_ptr<TlsChannel>> tls =
+          TlsChannel::Handshake(fd, url.host, url.port, url.ca_file, timeout, io_timeout);
+      if (!tls.ok()) {
+        ::close(fd);
+        return tls.status();
+      }
+      return std::unique_ptr<HttpConnection>(new HttpConnection(fd, std::move(tls).value()));
+    }
     // Back to blocking, with timeouts.
     int fl = 0;
     ::ioctl(fd, FIONBIO, &fl);
     SetTimeout(fd, SO_RCVTIMEO, io_timeout);
     SetTimeout(fd, SO_SNDTIMEO, io_timeout);
-    ::freeaddrinfo(res);
-    return std::unique_ptr<HttpConnection>(new HttpConnection(fd));
+    return std::unique_ptr<HttpConnection>(new HttpConnection(fd, nullptr));
   }
   ::freeaddrinfo(res);
   return last;
 }
 
 Status HttpConnection::SendAll(std::string_view bytes) {
+  if (tls_) return tls_->WriteAll(bytes);
   while (!bytes.empty()) {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0) {
@@ -166,6 +192,12 @@ void HttpConnection::Abort() { ::shutdown(fd_, SHUT_RDWR); }
 
 Status HttpConnection::Fill() {
   char tmp[16384];
+  if (tls_) {
+    OSPREY_ASSIGN_OR_RETURN(size_t n, tls_->Read(tmp, sizeof(tmp)));
+    if (n == 0) return Status::Unavailable("connection closed by the server");
+    buf_.append(tmp, n);
+    return Status::Ok();
+  }
   for (;;) {
     ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);
     if (n > 0) {

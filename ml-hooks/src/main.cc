@@ -43,7 +43,7 @@ void OnSignal(int) { g_stop = true; }
 
 int Usage(const std::string& why) {
   std::fprintf(stderr,
-               "osprey-ml: %s\nusage: osprey-ml --endpoint http://host:port --stream NAME "
+               "osprey-ml: %s\nusage: osprey-ml --endpoint http[s]://host:port [--ca-file PEM] --stream NAME "
                "[--detectors motion,person,face,dnn] [--sample-fps N] [--config FILE] "
                "[--state-dir DIR] [--snapshot-dir DIR] [--data-stream NAME] "
                "[--delivery-stream NAME] [--zone NAME=x,y;x,y;x,y] [--intrusion ZONE] "
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> streams, zones, intrusions;
   const bool arm = argc > 1 && std::string(argv[1]) == "arm";
   static const std::map<std::string, bool> kFlags = {  // flag -> takes a value
-      {"--endpoint", true}, {"--stream", true}, {"--detectors", true}, {"--sample-fps", true},
+      {"--endpoint", true}, {"--ca-file", true}, {"--stream", true}, {"--detectors", true}, {"--sample-fps", true},
       {"--config", true}, {"--state-dir", true}, {"--snapshot-dir", true},
       {"--data-stream", true}, {"--delivery-stream", true}, {"--zone", true},
       {"--intrusion", true}, {"--motion-gate", false}, {"--training-frames", false}, {"--region", true},
@@ -234,6 +234,7 @@ int main(int argc, char** argv) {
     config = std::move(parsed).value();
   }
   if (f.count("--endpoint")) config.endpoint = f["--endpoint"];
+  if (f.count("--ca-file")) config.ca_file = f["--ca-file"];
   if (f.count("--region")) config.region = f["--region"];
   if (f.count("--state-dir")) config.state_dir = f["--state-dir"];
   if (f.count("--snapshot-dir")) config.snapshot_dir = f["--snapshot-dir"];

@@ -63,6 +63,7 @@ TEST(MlConfigSampleTest, TopLevelAndOutputsEqualTheDefaults) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   const MlConfig want;
   EXPECT_EQ(parsed->endpoint, want.endpoint);
+  EXPECT_EQ(parsed->ca_file, want.ca_file);
   EXPECT_EQ(parsed->region, want.region);
   EXPECT_EQ(parsed->state_dir, want.state_dir);
   EXPECT_EQ(parsed->snapshot_dir, want.snapshot_dir);

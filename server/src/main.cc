@@ -7,12 +7,17 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "app/app.h"
+#include "app/keys_command.h"
 #include "config/config_loader.h"
 #include "osprey/base/logging.h"
+#include "tls/self_signed.h"
 
 extern char** environ;
 
@@ -28,10 +33,46 @@ void RaiseDescriptorLimit() {
   }
 }
 
-void PrintBanner(const osprey::server::App::Startup& s, const std::string& region) {
+std::vector<std::string> SplitNames(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// --self-signed: make (or reuse) DATA_DIR/tls/ and serve its certificate.
+// Before App::Start, which only ever sees tls_cert and tls_key.
+osprey::Result<osprey::server::tls::SelfSignedFiles> UseSelfSigned(
+    osprey::server::ServerOptions* options) {
+  using namespace osprey::server::tls;
+  auto names = DefaultSubjectAltNames(SplitNames(options->tls_san));
+  OSPREY_ASSIGN_OR_RETURN(SelfSignedFiles files,
+                          EnsureSelfSigned(options->data_dir + "/tls", names));
+  if (files.ca_created) osprey::log::Info("tls", "created a CA", {{"file", files.ca_cert}});
+  if (files.cert_created) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ",") + n;
+    osprey::log::Info("tls", "issued the server certificate", {{"file", files.cert}, {"names", list}});
+  }
+  options->tls_cert = files.cert;
+  options->tls_key = files.key;
+  return files;
+}
+
+void PrintBanner(const osprey::server::App::Startup& s, const std::string& region,
+                 const std::string& ca_file) {
   std::string out;
   out += "osprey-server " OSPREY_VERSION " listening on " + s.endpoint + "\n";
   out += "  data directory: " + s.data_dir + "\n";
+  if (!ca_file.empty()) {
+    out += "  TLS certificate from the self-signed CA " + ca_file + "; trust it with:\n";
+    out += "    aws --ca-bundle " + ca_file + "   (or export AWS_CA_BUNDLE=" + ca_file + ")\n";
+    out += "    osprey-agent --ca-file " + ca_file + "\n";
+  }
   if (s.credentials_path.empty()) {
     out += "  authentication: none (loopback only)\n";
   } else if (s.credentials_created) {
@@ -52,6 +93,8 @@ void PrintBanner(const osprey::server::App::Startup& s, const std::string& regio
 
 int main(int argc, char** argv) {
   using namespace osprey;
+  // `osprey-server keys add|list ...` edits credentials.toml (keys_command.h).
+  if (argc > 1 && std::string(argv[1]) == "keys") return server::RunKeysCommand(argc - 1, argv + 1);
   auto loaded = server::LoadServerOptions(argc, argv, server::EnvMapFromEnviron(environ));
   if (!loaded.ok()) {
     std::cerr << "osprey-server: " << loaded.status().message() << "\n"
@@ -66,7 +109,7 @@ int main(int argc, char** argv) {
     std::cout << "osprey-server " OSPREY_VERSION "\n";
     return 0;
   }
-  const server::ServerOptions& options = loaded->options;
+  server::ServerOptions& options = loaded->options;
   log::Level level = log::Level::kInfo;
   log::ParseLevel(options.log_level, &level);  // validated by the loader
   log::SetLevel(level);
@@ -75,13 +118,24 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   RaiseDescriptorLimit();
 
+  std::string self_signed_ca;
+  if (options.self_signed == "on") {
+    auto files = UseSelfSigned(&options);
+    if (!files.ok()) {
+      log::Error("server", "cannot set up the self-signed certificate",
+                 {{"error", files.status().ToString()}});
+      std::cerr << "osprey-server: " << files.status().message() << "\n";
+      return 1;
+    }
+    self_signed_ca = files->ca_cert;
+  }
   auto app = server::App::Start(options);
   if (!app.ok()) {
     log::Error("server", "cannot start", {{"error", app.status().ToString()}});
     std::cerr << "osprey-server: " << app.status().message() << "\n";
     return 1;
   }
-  PrintBanner((*app)->startup(), options.region);
+  PrintBanner((*app)->startup(), options.region, self_signed_ca);
   (*app)->RunUntilSignalled();
   app->reset();
   log::Info("server", "stopped");

@@ -57,6 +57,9 @@ ServerOptions AllChanged() {
   o.max_connections = 5;
   o.shutdown_grace_ms = 7;
   o.kinesis_shard_limits = "on";
+  // tls_cert and tls_key exclude self_signed: TlsFilesFromEverySource.
+  o.self_signed = "on";
+  o.tls_san = "video.example.com,10.0.0.1";
   return o;
 }
 
@@ -75,7 +78,8 @@ TEST(ConfigLoaderTest, FlagsSetEveryFieldInBothForms) {
                       "--public-url=https://video.example.com", "--threads", "3",
                       "--header-timeout-ms=1", "--idle-timeout-ms", "2", "--max-body-bytes=1024",
                       "--max-connections", "5", "--shutdown-grace-ms=7",
-                      "--kinesis-shard-limits", "on"});
+                      "--kinesis-shard-limits", "on", "--self-signed", "--tls-san",
+                      "video.example.com,10.0.0.1"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, AllChanged());
 }
@@ -87,7 +91,8 @@ TEST(ConfigLoaderTest, EnvironmentSetsEveryField) {
                 {"OSPREY_THREADS", "3"},                {"OSPREY_HEADER_TIMEOUT_MS", "1"},
                 {"OSPREY_IDLE_TIMEOUT_MS", "2"},        {"OSPREY_MAX_BODY_BYTES", "1024"},
                 {"OSPREY_MAX_CONNECTIONS", "5"},        {"OSPREY_SHUTDOWN_GRACE_MS", "7"},
-                {"OSPREY_KINESIS_SHARD_LIMITS", "on"}};
+                {"OSPREY_KINESIS_SHARD_LIMITS", "on"},  {"OSPREY_SELF_SIGNED", "on"},
+                {"OSPREY_TLS_SAN", "video.example.com,10.0.0.1"}};
   auto loaded = Load({}, env);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, AllChanged());
@@ -109,6 +114,8 @@ max_body_bytes = 1_024
 max_connections = 5
 shutdown_grace_ms = 7
 kinesis_shard_limits = "on"
+self_signed = "on"
+tls_san = "video.example.com,10.0.0.1"
 )",
                              "config.toml", &options);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -255,6 +262,66 @@ TEST(ConfigLoaderTest, SampleFileEqualsTheDefaults) {
   auto loaded = Load({"--config", path});
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, ServerOptions{});
+}
+
+TEST(ConfigLoaderTest, TlsFilesFromEverySource) {
+  ServerOptions want;
+  want.tls_cert = "/etc/osprey/server.pem";
+  want.tls_key = "/etc/osprey/server-key.pem";
+  auto flags = Load({"--tls-cert", want.tls_cert, "--tls-key=" + want.tls_key});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(flags->options, want);
+  auto env = Load({}, {{"OSPREY_TLS_CERT", want.tls_cert}, {"OSPREY_TLS_KEY", want.tls_key}});
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  EXPECT_EQ(env->options, want);
+
+  // The sample resets them, as it does every other key.
+  ServerOptions options = want;
+  Status s = ApplyTomlConfig(ReadAll(std::string(OSPREY_SOURCE_DIR) + "/deploy/osprey-server.toml"),
+                             "sample", &options);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(options, ServerOptions{});
+}
+
+TEST(ConfigLoaderTest, SelfSignedSwitchTakesAnOptionalValue) {
+  auto on = Load({"--self-signed", "--listen", "127.0.0.1:1"});
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_EQ(on->options.self_signed, "on");
+  EXPECT_EQ(on->options.listen, "127.0.0.1:1");
+  auto off = Load({"--self-signed=off"}, {{"OSPREY_SELF_SIGNED", "on"}});
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->options.self_signed, "off");
+  EXPECT_NE(UsageText().find("--self-signed[=on|off]"), std::string::npos) << UsageText();
+}
+
+struct TlsErrorCase {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+TEST(ConfigLoaderTest, TlsSettingsMustAgree) {
+  const std::vector<TlsErrorCase> cases = {
+      {{"--tls-cert", "c.pem"}, "--tls-cert: tls_cert and tls_key must be given together"},
+      {{"--tls-key", "k.pem"}, "--tls-key: tls_cert and tls_key must be given together"},
+      {{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--self-signed"},
+       "--self-signed: self_signed makes its own certificate; not with tls_cert"},
+      {{"--tls-san", "a.example"},
+       "--tls-san: only used for the self_signed certificate (self_signed = \"on\"); put the "
+       "names in your own certificate instead"},
+      {{"--self-signed", "--tls-san", "a b"},
+       "--tls-san: must be comma-separated host names or IP addresses, got \"a b\""},
+      {{"--self-signed=yes"}, "--self-signed: must be \"on\" or \"off\", got \"yes\""},
+  };
+  for (const auto& c : cases) {
+    auto loaded = Load(c.args);
+    ASSERT_FALSE(loaded.ok()) << c.message;
+    EXPECT_EQ(loaded.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_EQ(loaded.status().message(), c.message);
+  }
+  ServerOptions half;
+  half.tls_key = "k.pem";
+  EXPECT_EQ(ValidateServerOptions(half).message(),
+            "tls_key: tls_cert and tls_key must be given together");
 }
 
 TEST(ConfigLoaderTest, UsageListsEveryFlagWithItsDefault) {

@@ -352,3 +352,47 @@ def test_video_put_uploads_every_frame_of_a_file(server, tmp_path):
         assert r.returncode == 1 and time.time() - started < 10
         one_line_error(r, "Connection refused" if extra else "InvalidSignatureException")
     assert not [p for p in os.listdir(tmp_path) if p.startswith("osprey-put-")]
+
+
+def test_aws_profile_gives_keys_region_and_endpoint(server, tmp_path):
+    """osprey --profile reads the AWS CLI's own files: the same profile works
+    for `aws --profile` and `osprey --profile`, keys from the credentials
+    file and endpoint_url from the config file (whose nested "s3 =" block
+    is skipped); --profile wins over key variables; an unknown profile is a
+    one-line usage error. (The region is not checked: the server accepts
+    any region in the signature scope.)"""
+    ak, sk = server.credentials()
+    creds = tmp_path / "credentials"
+    config = tmp_path / "config"
+    creds.write_text(f"# written by the test\n[osprey-test]\naws_access_key_id = {ak}\n"
+                     f"aws_secret_access_key = {sk}\n\n[other]\naws_access_key_id = AKIDX\n"
+                     "aws_secret_access_key = nope\n")
+    config.write_text(f"[profile osprey-test]\nregion = eu-west-1\nendpoint_url = {server.endpoint}\n"
+                      "s3 =\n  max_concurrent_requests = 4\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OSPREY_"))}
+    env.update(AWS_SHARED_CREDENTIALS_FILE=str(creds), AWS_CONFIG_FILE=str(config))
+    run = lambda *a, extra=None: subprocess.run([CLI_BIN, *a], capture_output=True, text=True,
+                                                timeout=60, env={**env, **(extra or {})})
+    # Debian 12's AWS CLI predates endpoint_url in profiles: give it the flag.
+    created = subprocess.run([AWS_CLI, "--profile", "osprey-test", "--endpoint-url", server.endpoint,
+                              "kinesisvideo", "create-stream", "--stream-name", "from-profile"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    # Keys and endpoint from the profile (no --endpoint, no key variables).
+    r = run("video", "describe", "--stream", "from-profile", "--json", "--profile", "osprey-test")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["StreamInfo"]["StreamName"] == "from-profile"
+    # AWS_PROFILE instead of the flag.
+    r = run("video", "list", extra={"AWS_PROFILE": "osprey-test"})
+    assert r.returncode == 0 and "from-profile" in r.stdout, r.stderr
+    # --profile beats wrong keys in the environment, as in the AWS CLI.
+    r = run("video", "list", "--profile", "osprey-test",
+            extra={"AWS_ACCESS_KEY_ID": "AKIDWRONG", "AWS_SECRET_ACCESS_KEY": "wrong" * 8})
+    assert r.returncode == 0, r.stderr
+    # A profile with keys the server does not know.
+    r = run("video", "list", "--profile", "other", "--endpoint", server.endpoint)
+    assert r.returncode == 1
+    one_line_error(r, "UnrecognizedClientException")
+    r = run("video", "list", "--profile", "missing")
+    assert r.returncode == 2
+    one_line_error(r, 'profile "missing"')

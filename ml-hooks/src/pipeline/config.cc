@@ -248,10 +248,11 @@ Result<MlConfig> ParseMlConfig(std::string_view toml_text, std::string_view sour
   Reader r(name);
   MlConfig config;
   OSPREY_RETURN_IF_ERROR(r.OnlyKeys(root,
-                                    {"endpoint", "region", "state_dir", "snapshot_dir", "outputs",
+                                    {"endpoint", "ca_file", "region", "state_dir", "snapshot_dir", "outputs",
                                      "defaults", "detector", "stream"},
                                     "the top level"));
   OSPREY_RETURN_IF_ERROR(r.Get(root, "endpoint", &config.endpoint));
+  OSPREY_RETURN_IF_ERROR(r.Get(root, "ca_file", &config.ca_file));
   OSPREY_RETURN_IF_ERROR(r.Get(root, "region", &config.region));
   OSPREY_RETURN_IF_ERROR(r.Get(root, "state_dir", &config.state_dir));
   OSPREY_RETURN_IF_ERROR(r.Get(root, "snapshot_dir", &config.snapshot_dir));

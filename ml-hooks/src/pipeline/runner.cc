@@ -72,6 +72,7 @@ Result<std::unique_ptr<MlRunner>> MlRunner::Create(MlConfig config,
                                                    auth::Credentials credentials) {
   OSPREY_RETURN_IF_ERROR(ValidateMlConfig(config));
   OSPREY_ASSIGN_OR_RETURN(client::Url url, client::ParseEndpoint(config.endpoint));
+  url.ca_file = config.ca_file;
   std::unique_ptr<MlRunner> runner(new MlRunner());
   runner->impl_ = std::make_unique<Impl>();
   Impl& impl = *runner->impl_;

@@ -43,17 +43,35 @@ Result<int> LockDataDir(const std::string& dir) {
   return fd;
 }
 
-// Wraps the SigV4 verifier in the HTTP layer's Authenticator.
-Authenticator MakeAuthenticator(const auth::Verifier* verifier) {
-  return [verifier](const Request& request, std::string_view payload_hash,
-                    std::string_view service) {
+// The answer to a key over its requests_per_second: each family's
+// throttling error, all 400 (video-api.md 1.4; data-streams-api.md 2.2 and
+// firehose-api.md 1: LimitExceededException covers "TPS throttles";
+// ProvisionedThroughputExceeded is about shards, not callers).
+ApiError Throttled(std::string_view service, const std::string& key) {
+  const std::string message = "Rate exceeded for access key " + key;
+  if (service == "kinesisvideo") return {400, "ClientLimitExceededException", message};
+  return {400, "LimitExceededException", message};
+}
+
+// Wraps the SigV4 verifier in the HTTP layer's Authenticator, and applies
+// the per-key rate limits: authentication runs once per request (once at
+// open for PutMedia, GetMedia and WebSocket streams), before any handler.
+Authenticator MakeAuthenticator(const AuthKeys* keys) {
+  return [keys](const Request& request, std::string_view payload_hash,
+                std::string_view service) {
+    // One snapshot for the whole check, whatever a reload does meanwhile.
+    std::shared_ptr<AuthKeys::Snapshot> snapshot = keys->current();
+    const auth::Verifier* verifier = &snapshot->verifier;
+    auth::RateLimiter* limiter = &snapshot->limiter;
     std::vector<auth::HeaderField> fields;
     fields.reserve(request.headers.entries().size());
     for (const auto& [name, value] : request.headers.entries()) fields.push_back({name, value});
     auth::RequestView view{request.method, request.target, fields};
     auth::VerifyResult result = verifier->Verify(view, payload_hash, service);
     AuthDecision decision;
-    if (result.ok()) {
+    if (result.ok() && !limiter->Admit(result.identity().access_key_id)) {
+      decision.error = Throttled(service, result.identity().access_key_id);
+    } else if (result.ok()) {
       decision.ok = true;
       decision.access_key_id = result.identity().access_key_id;
     } else {
@@ -63,6 +81,34 @@ Authenticator MakeAuthenticator(const auth::Verifier* verifier) {
     }
     return decision;
   };
+}
+
+void LogKeys(std::string_view what, const auth::CredentialStore& store) {
+  size_t with_policy = 0, with_limit = 0;
+  for (const auth::AccessKey& key : store.keys()) {
+    with_policy += key.policy.has_value();
+    with_limit += key.rate_limit.has_value();
+  }
+  log::Info("auth", what,
+            {{"keys", store.size()},
+             {"with_policy", with_policy},
+             {"with_rate_limit", with_limit}});
+}
+
+// SIGHUP: re-read credentials.toml (a broken file keeps the running keys)
+// and reopen audit.log (after logrotate renamed it).
+void OnHangup(App::State* state) {
+  if (state->keys) {
+    Result<std::vector<std::string>> reloaded = state->keys->Reload();
+    if (reloaded.ok()) {
+      for (const auto& w : *reloaded) log::Warn("auth", w);
+      LogKeys("access keys reloaded", state->keys->current()->store);
+    } else {
+      log::Error("auth", "credentials not reloaded; the previous keys stay in force",
+                 {{"error", reloaded.status().ToString()}});
+    }
+  }
+  if (state->audit) state->audit->Reopen();
 }
 
 void RegisterOperationalRoutes(Router* router) {
@@ -98,7 +144,8 @@ std::string EndpointFor(const ServerOptions& options, const std::string& host, u
   if (shown == "0.0.0.0" || shown.empty()) shown = "127.0.0.1";
   if (shown == "::") shown = "[::1]";
   else if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
-  return "http://" + shown + ":" + std::to_string(port);
+  const char* scheme = options.tls_cert.empty() ? "http://" : "https://";
+  return scheme + shown + ":" + std::to_string(port);
 }
 
 std::string DataEndpointFor(std::string endpoint) {
@@ -129,18 +176,30 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
     OSPREY_ASSIGN_OR_RETURN(auto loaded, auth::CredentialStore::LoadOrCreate(s.credentials_path));
     for (const auto& w : loaded.warnings) log::Warn("auth", w, {{"file", s.credentials_path}});
     s.credentials_created = loaded.created;
-    state->credentials = std::make_unique<auth::CredentialStore>(std::move(loaded.store));
-    if (state->credentials->size() == 0) {
+    if (loaded.store.size() == 0) {
       return Status::InvalidArgument(s.credentials_path + " holds no [[keys]]");
     }
-    const auth::AccessKey& first = state->credentials->keys().front();
+    const auth::AccessKey& first = loaded.store.keys().front();
     s.access_key_id = first.access_key_id;
     if (s.credentials_created) s.secret_access_key = first.secret_access_key;
-    state->verifier = std::make_unique<auth::Verifier>(state->credentials.get());
-    authenticate = MakeAuthenticator(state->verifier.get());
+    LogKeys("access keys loaded", loaded.store);
+    state->keys = std::make_unique<AuthKeys>(s.credentials_path, std::move(loaded.store));
+    authenticate = MakeAuthenticator(state->keys.get());
   } else {
     log::Warn("auth", "authentication is off (--auth=none): any local process can call the API");
   }
+
+  OSPREY_ASSIGN_OR_RETURN(state->audit, access::AuditLog::Open(s.data_dir + "/audit.log"));
+  access::AccessControl::Options access_options;
+  access_options.region = options.region;
+  if (state->keys) {
+    access_options.credentials = [keys = state->keys.get()] { return keys->store(); };
+  }
+  access_options.audit = state->audit.get();
+  state->access = std::make_unique<access::AccessControl>(std::move(access_options));
+  state->video.access = state->access.get();
+  state->kinesis.access = state->access.get();
+  state->firehose.access = state->access.get();
 
   RegisterOperationalRoutes(&state->router);
   RegisterProtocolFamilies(&state->router);
@@ -150,7 +209,8 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
   OSPREY_RETURN_IF_ERROR(StartDataStreams(options, state.get()));
   OSPREY_RETURN_IF_ERROR(StartFirehose(options, state.get()));
   OSPREY_RETURN_IF_ERROR(console::RegisterConsoleRoutes(
-      {options.console_password, s.data_dir, options.public_url.starts_with("https://")},
+      {options.console_password, s.data_dir,
+       options.public_url.starts_with("https://") || !options.tls_cert.empty()},
       &state->video, state->streams.get(), &state->router));
   HttpServerOptions http;
   http.host = listen.host;
@@ -162,6 +222,8 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
   http.max_body_bytes = static_cast<size_t>(options.max_body_bytes);
   http.max_connections = static_cast<size_t>(options.max_connections);
   http.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
+  http.tls_cert_file = options.tls_cert;
+  http.tls_key_file = options.tls_key;
   OSPREY_ASSIGN_OR_RETURN(state->http, HttpServer::Start(http, &state->router, authenticate,
                                                          &MetricsRegistry::Global()));
   s.endpoint = EndpointFor(options, listen.host, state->http->port());
@@ -171,6 +233,8 @@ Result<std::unique_ptr<App>> App::Start(const ServerOptions& options) {
     state->video.data_endpoint = DataEndpointFor(s.endpoint);
   }
   state->housekeeping->Start();
+  OSPREY_ASSIGN_OR_RETURN(state->hangup,
+                          HangupWatcher::Start([st = state.get()] { OnHangup(st); }));
   log::Info("server", "listening",
             {{"addr", listen.host + ":" + std::to_string(state->http->port())},
              {"endpoint", s.endpoint},

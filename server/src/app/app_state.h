@@ -12,13 +12,17 @@
 #include <memory>
 #include <string>
 
+#include "access/access_control.h"
+#include "access/audit_log.h"
 #include "app/app.h"
+#include "app/auth_keys.h"
 #include "app/housekeeping.h"
 #include "config/server_options.h"
 #include "firehose/firehose_routes.h"
 #include "kinesis/kinesis_routes.h"
 #include "kinesis/subscribe_to_shard.h"
 #include "osprey/auth/credentials.h"
+#include "osprey/auth/rate_limiter.h"
 #include "osprey/auth/verifier.h"
 #include "osprey/firehose/engine.h"
 #include "osprey/fragments/fragment_store.h"
@@ -33,8 +37,12 @@ namespace osprey::server {
 struct App::State {
   Startup startup;
   int lock_fd = -1;
-  std::unique_ptr<auth::CredentialStore> credentials;
-  std::unique_ptr<auth::Verifier> verifier;
+  // Access keys, policies and rate limits; null with --auth=none.
+  std::unique_ptr<AuthKeys> keys;
+  // The audit log and the access check every family calls (set in the
+  // contexts below before their routes are registered).
+  std::unique_ptr<access::AuditLog> audit;
+  std::unique_ptr<access::AccessControl> access;
 
   // Engines, declared before the router: handlers (and the workers the
   // routes own) use them until the router is gone.
@@ -50,9 +58,11 @@ struct App::State {
   Router router;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<Housekeeping> housekeeping = std::make_unique<Housekeeping>();
+  std::unique_ptr<HangupWatcher> hangup;  // SIGHUP: reload keys, reopen audit.log
 
   ~State() {
-    http.reset();  // stop serving before the state handlers use goes away
+    hangup.reset();  // no reload runs while the rest goes away
+    http.reset();    // stop serving before the state handlers use goes away
     housekeeping.reset();
     subscriptions.reset();
     if (lock_fd >= 0) ::close(lock_fd);

@@ -59,6 +59,26 @@ std::string CheckOnOff(std::string_view s) {
   return s == "on" || s == "off" ? "" : "must be \"on\" or \"off\", got " + Quote(s);
 }
 
+std::string CheckAnyPath(std::string_view) { return ""; }  // read (and judged) at start
+
+// Comma-separated DNS names or IP addresses; each becomes a SAN.
+std::string CheckSanList(std::string_view s) {
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t comma = std::min(s.find(',', start), s.size());
+    std::string_view name = s.substr(start, comma - start);
+    bool ok = !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+             c == '*';
+    });
+    if (!ok) {
+      return "must be comma-separated host names or IP addresses, got " + Quote(s);
+    }
+    start = comma + 1;
+  }
+  return "";
+}
+
 constexpr int64_t kMaxTimeoutMs = 86'400'000;  // a day: beyond it is a typo
 
 struct Field {
@@ -69,6 +89,9 @@ struct Field {
   std::string (*check)(std::string_view) = nullptr;  // string fields
   int64_t min = 0;                                   // integer fields
   int64_t max = 0;
+  // A flag given without a value means this ("--self-signed"); a value
+  // then needs "=" ("--self-signed=off"). Empty: the flag takes a value.
+  std::string_view implicit_value = {};
 };
 
 const Field kFields[] = {
@@ -101,6 +124,14 @@ const Field kFields[] = {
      "Kinesis per-shard write limits (1 MiB/s, 1000 records/s): on answers "
      "ProvisionedThroughputExceededException beyond them as AWS does",
      &ServerOptions::kinesis_shard_limits, CheckOnOff},
+    {"tls_cert", "PEM", "serve TLS only, with this certificate chain (with --tls-key)",
+     &ServerOptions::tls_cert, CheckAnyPath},
+    {"tls_key", "PEM", "private key of --tls-cert", &ServerOptions::tls_key, CheckAnyPath},
+    {"self_signed", "[=on|off]",
+     "serve TLS with a certificate from our own CA, made in DATA_DIR/tls/ at first start",
+     &ServerOptions::self_signed, CheckOnOff, 0, 0, "on"},
+    {"tls_san", "NAMES", "extra names (comma-separated) for the --self-signed certificate",
+     &ServerOptions::tls_san, CheckSanList},
 };
 
 bool IsString(const Field& f) { return std::holds_alternative<std::string ServerOptions::*>(f.member); }
@@ -291,6 +322,29 @@ Status CheckAuthIsSafe(const ServerOptions& options, const Origins* origins) {
       "::1 or localhost); listen is " + Quote(options.listen) + source);
 }
 
+// TLS comes from exactly one place: files, or our own CA.
+Status CheckTlsIsConsistent(const ServerOptions& options, const Origins* origins) {
+  auto where = [origins](std::string_view key) {
+    if (origins == nullptr) return std::string(key);
+    auto it = origins->find(key);
+    return it != origins->end() ? it->second.where : std::string(key);
+  };
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Status::InvalidArgument(where(options.tls_cert.empty() ? "tls_key" : "tls_cert") +
+                                   ": tls_cert and tls_key must be given together");
+  }
+  if (options.self_signed == "on" && !options.tls_cert.empty()) {
+    return Status::InvalidArgument(where("self_signed") +
+                                   ": self_signed makes its own certificate; not with tls_cert");
+  }
+  if (!options.tls_san.empty() && options.self_signed != "on") {
+    return Status::InvalidArgument(where("tls_san") +
+                                   ": only used for the self_signed certificate (self_signed = "
+                                   "\"on\"); put the names in your own certificate instead");
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ReadFile(const std::string& path, const std::string& where) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -361,6 +415,8 @@ Result<LoadedServerOptions> LoadServerOptions(int argc, const char* const* argv,
     std::string_view text;
     if (eq != std::string_view::npos) {
       text = arg.substr(eq + 1);
+    } else if (field != nullptr && !field->implicit_value.empty()) {
+      text = field->implicit_value;
     } else if (i + 1 < argc && !std::string_view(argv[i + 1]).starts_with("--")) {
       text = argv[++i];
     } else {
@@ -402,6 +458,7 @@ Result<LoadedServerOptions> LoadServerOptions(int argc, const char* const* argv,
   ApplyPending(vars, &loaded.options, &origins);
   ApplyPending(flags, &loaded.options, &origins);
   OSPREY_RETURN_IF_ERROR(CheckAuthIsSafe(loaded.options, &origins));
+  OSPREY_RETURN_IF_ERROR(CheckTlsIsConsistent(loaded.options, &origins));
   return loaded;
 }
 
@@ -415,7 +472,8 @@ Status ValidateServerOptions(const ServerOptions& options) {
     std::string problem = CheckValue(f, Get(f, options));
     if (!problem.empty()) return Status::InvalidArgument(std::string(f.key) + ": " + problem);
   }
-  return CheckAuthIsSafe(options, nullptr);
+  OSPREY_RETURN_IF_ERROR(CheckAuthIsSafe(options, nullptr));
+  return CheckTlsIsConsistent(options, nullptr);
 }
 
 std::string UsageText() {
@@ -438,7 +496,9 @@ std::string UsageText() {
     Value value = Get(f, defaults);
     std::string shown = IsString(f) ? Quote(std::get<std::string>(value))
                                     : std::to_string(std::get<int64_t>(value));
-    line(FlagName(f) + " " + std::string(f.value_name), f.help,
+    std::string spelled = FlagName(f);
+    if (f.implicit_value.empty()) spelled += " ";
+    line(spelled + std::string(f.value_name), f.help,
          "(env " + EnvName(f) + "; default " + shown + ")");
   }
   line("--help, -h", "print this help and exit", "");

@@ -76,6 +76,19 @@ struct ServerOptions {
   // can be tested against Osprey).
   std::string kinesis_shard_limits = "off";
 
+  // TLS (docs/security.md). With tls_cert and tls_key (PEM files: the
+  // certificate chain, leaf first, and its private key) the listen port
+  // speaks TLS only: HTTPS, h2 by ALPN, wss. Both or neither.
+  std::string tls_cert = "";
+  std::string tls_key = "";
+  // "on": serve TLS with a certificate from a CA of our own, both made at
+  // first start in DATA_DIR/tls/ (ca.pem is what clients must trust) and
+  // reused afterwards. Not with tls_cert/tls_key.
+  std::string self_signed = "off";
+  // Extra names for the self-signed certificate, comma-separated DNS names
+  // or IP addresses, besides localhost, 127.0.0.1, ::1 and the host name.
+  std::string tls_san = "";
+
   friend bool operator==(const ServerOptions&, const ServerOptions&) = default;
 };
 

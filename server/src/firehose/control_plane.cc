@@ -243,13 +243,13 @@ Status DeleteImpl(FirehoseContext* ctx, const Input& in, std::string* body) {
 
 void RegisterControlPlaneRoutes(Router* router, FirehoseContext* ctx) {
   router->AddTarget("Firehose_20150804.CreateDeliveryStream",
-                    MakeRoute("CreateDeliveryStream", WrapSync(ctx, &CreateImpl)));
+                    MakeRoute(ctx, "CreateDeliveryStream", WrapSync(ctx, &CreateImpl)));
   router->AddTarget("Firehose_20150804.DescribeDeliveryStream",
-                    MakeRoute("DescribeDeliveryStream", WrapSync(ctx, &DescribeImpl)));
+                    MakeRoute(ctx, "DescribeDeliveryStream", WrapSync(ctx, &DescribeImpl)));
   router->AddTarget("Firehose_20150804.ListDeliveryStreams",
-                    MakeRoute("ListDeliveryStreams", WrapSync(ctx, &ListImpl)));
+                    MakeRoute(ctx, "ListDeliveryStreams", WrapSync(ctx, &ListImpl)));
   router->AddTarget("Firehose_20150804.DeleteDeliveryStream",
-                    MakeRoute("DeleteDeliveryStream", WrapSync(ctx, &DeleteImpl)));
+                    MakeRoute(ctx, "DeleteDeliveryStream", WrapSync(ctx, &DeleteImpl)));
 }
 
 }  // namespace osprey::server::firehose

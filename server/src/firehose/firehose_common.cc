@@ -1,5 +1,6 @@
 #include "firehose/firehose_common.h"
 
+#include "access/access_control.h"
 #include "osprey/base/logging.h"
 
 namespace osprey::server::firehose {
@@ -26,6 +27,7 @@ ApiError FirehoseError(const Status& status) {
       if (m == "Slow down.") return {503, "ServiceUnavailableException", m};
       return {400, "LimitExceededException", m};
     case Status::Code::kUnavailable: return {503, "ServiceUnavailableException", m};
+    case Status::Code::kPermissionDenied: return {400, "AccessDeniedException", m};
     default:
       log::Error("firehose", "internal error", {{"error", status.ToString()}});
       return {500, "InternalFailure", ""};
@@ -38,12 +40,26 @@ Response Fail(Codec codec, const Status& status) {
   return kinesis::Failure(codec, FirehoseError(status));
 }
 
-Route MakeRoute(std::string action, Handler handler) {
+namespace {
+
+Status AuthorizeKinesisSource(const access::AccessControl& access, const Request& request,
+                              const Input& input) {
+  auto source = input.Object("KinesisStreamSourceConfiguration");
+  if (!source.ok() || !source->has_value()) return Status::Ok();
+  auto arn = (*source)->String("KinesisStreamARN");
+  if (!arn.ok() || !arn->has_value()) return Status::Ok();
+  return access.Authorize(request, access::Call{"kinesis", "GetRecords", {**arn}, false});
+}
+
+}  // namespace
+
+Route MakeRoute(FirehoseContext* ctx, std::string action, Handler handler) {
   Route route;
   route.api = action;
   route.service = "firehose";
   route.body = Route::Body::kBuffered;
-  route.buffered = [handler = std::move(handler)](Request request, Responder respond) {
+  route.buffered = [ctx, action, handler = std::move(handler)](Request request,
+                                                              Responder respond) {
     // Every SDK sends application/x-amz-json-1.1 for Firehose; anything but
     // CBOR is read as JSON.
     Codec codec = kinesis::CodecFromContentType(request.headers.Get("content-type").value_or(""))
@@ -52,6 +68,21 @@ Route MakeRoute(std::string action, Handler handler) {
     if (!input.ok()) {
       respond(Fail(codec, input.status()));
       return;
+    }
+    if (ctx->access != nullptr) {
+      access::Call call{"firehose", action, {}, false};
+      auto name = input->String("DeliveryStreamName");
+      if (name.ok() && name->has_value()) call.streams.push_back(**name);
+      respond = ctx->access->Audited(request, call, std::move(respond));
+      Status denied = ctx->access->Authorize(request, call);
+      // A delivery stream reading a Kinesis stream would hand its records
+      // to whoever may read the delivery stream's output: its creator must
+      // be allowed to read the source too.
+      if (denied.ok()) denied = AuthorizeKinesisSource(*ctx->access, request, *input);
+      if (!denied.ok()) {
+        respond(Fail(codec, denied));
+        return;
+      }
     }
     handler(*input, std::move(respond));
   };

@@ -28,12 +28,16 @@ using kinesis::Validation;
 //   ResourceExhausted -> LimitExceededException, or 503
 //     ServiceUnavailableException for throttling ("Slow down.")
 //   Unavailable -> 503 ServiceUnavailableException
+//   PermissionDenied -> AccessDeniedException (a policy refusal)
 //   anything else -> 500 InternalFailure (logged, not leaked)
 ApiError FirehoseError(const Status& status);
 
 // A handler gets the decoded input and answers through `respond` (once).
+// The route decodes the body, checks the caller's access to the
+// DeliveryStreamName it names (ctx->access) and audits control-plane
+// actions before the handler runs.
 using Handler = std::function<void(const Input& input, Responder respond)>;
-Route MakeRoute(std::string action, Handler handler);
+Route MakeRoute(FirehoseContext* ctx, std::string action, Handler handler);
 
 // Convenience for handlers.
 Response Ok(Codec codec, std::string body);

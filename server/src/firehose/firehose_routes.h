@@ -16,6 +16,10 @@
 #include "osprey/firehose/engine.h"
 #include "osprey/server/router.h"
 
+namespace osprey::server::access {
+class AccessControl;
+}
+
 namespace osprey::server::firehose {
 
 // Everything the Firehose handlers share. Owned by App; outlives the routes.
@@ -23,6 +27,8 @@ struct FirehoseContext {
   osprey::firehose::FirehoseEngine* engine = nullptr;
   std::string region = "us-east-1";
   std::string account = "000000000000";
+  // Authorisation and audit (access/access_control.h); null: none.
+  const access::AccessControl* access = nullptr;
 };
 
 // Registers every supported Firehose_20150804.* action.

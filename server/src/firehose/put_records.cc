@@ -110,9 +110,9 @@ void PutRecordBatch(FirehoseContext* ctx, const Input& in, Responder respond) {
 
 void RegisterPutRoutes(Router* router, FirehoseContext* ctx) {
   router->AddTarget("Firehose_20150804.PutRecord",
-                    MakeRoute("PutRecord", [ctx](const Input& in, Responder r) { PutRecord(ctx, in, std::move(r)); }));
+                    MakeRoute(ctx, "PutRecord", [ctx](const Input& in, Responder r) { PutRecord(ctx, in, std::move(r)); }));
   router->AddTarget("Firehose_20150804.PutRecordBatch",
-                    MakeRoute("PutRecordBatch", [ctx](const Input& in, Responder r) {
+                    MakeRoute(ctx, "PutRecordBatch", [ctx](const Input& in, Responder r) {
                       PutRecordBatch(ctx, in, std::move(r));
                     }));
 }

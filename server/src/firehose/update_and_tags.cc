@@ -156,13 +156,13 @@ Status ListTagsImpl(FirehoseContext* ctx, const Input& in, std::string* body) {
 
 void RegisterUpdateAndTagRoutes(Router* router, FirehoseContext* ctx) {
   router->AddTarget("Firehose_20150804.UpdateDestination",
-                    MakeRoute("UpdateDestination", WrapSync(ctx, &UpdateImpl)));
+                    MakeRoute(ctx, "UpdateDestination", WrapSync(ctx, &UpdateImpl)));
   router->AddTarget("Firehose_20150804.TagDeliveryStream",
-                    MakeRoute("TagDeliveryStream", WrapSync(ctx, &TagImpl)));
+                    MakeRoute(ctx, "TagDeliveryStream", WrapSync(ctx, &TagImpl)));
   router->AddTarget("Firehose_20150804.UntagDeliveryStream",
-                    MakeRoute("UntagDeliveryStream", WrapSync(ctx, &UntagImpl)));
+                    MakeRoute(ctx, "UntagDeliveryStream", WrapSync(ctx, &UntagImpl)));
   router->AddTarget("Firehose_20150804.ListTagsForDeliveryStream",
-                    MakeRoute("ListTagsForDeliveryStream", WrapSync(ctx, &ListTagsImpl)));
+                    MakeRoute(ctx, "ListTagsForDeliveryStream", WrapSync(ctx, &ListTagsImpl)));
 }
 
 }  // namespace osprey::server::firehose

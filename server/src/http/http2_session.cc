@@ -149,7 +149,7 @@ ssize_t Http2ProvideBody(nghttp2_session* session, int32_t stream_id, uint8_t* b
   return Http2Callbacks::ReadBody(session, stream_id, buf, length, data_flags, source, user_data);
 }
 
-Http2Session::Http2Session(beast::tcp_stream stream, beast::flat_buffer already_read,
+Http2Session::Http2Session(Transport stream, beast::flat_buffer already_read,
                            HttpServer::Impl* server, std::string remote)
     : stream_(std::move(stream)),
       buffer_(std::move(already_read)),
@@ -319,9 +319,7 @@ void Http2Session::Close() {
   for (auto& [id, s] : streams_) {
     if (s->pending_read) std::exchange(s->pending_read, nullptr)(Status::Cancelled("closed"), {}, false);
   }
-  beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-  stream_.close();
+  stream_.Close();
 }
 
 void Http2Session::BeginShutdown() {

@@ -22,6 +22,7 @@
 #include <boost/beast/core.hpp>
 
 #include "http/server_impl.h"
+#include "http/transport.h"
 
 struct nghttp2_session;
 
@@ -34,7 +35,7 @@ class Http2Exchange;
 class Http2Session : public Connection, public std::enable_shared_from_this<Http2Session> {
  public:
   // `already_read` holds the bytes HttpSession read (the client preface).
-  Http2Session(beast::tcp_stream stream, beast::flat_buffer already_read,
+  Http2Session(Transport stream, beast::flat_buffer already_read,
                HttpServer::Impl* server, std::string remote);
   ~Http2Session() override;
 
@@ -88,7 +89,7 @@ class Http2Session : public Connection, public std::enable_shared_from_this<Http
   void DeliverBody(Stream* s);
   void OnStreamClosed(int32_t id);
 
-  beast::tcp_stream stream_;
+  Transport stream_;
   beast::flat_buffer buffer_;
   HttpServer::Impl* server_;
   std::string remote_;

@@ -4,6 +4,7 @@
 
 #include "http/server_impl.h"
 #include "http/session.h"
+#include "http/tls_context.h"
 #include "osprey/base/logging.h"
 
 namespace osprey::server {
@@ -29,7 +30,8 @@ void HttpServer::Impl::Accept() {
       socket.close(ignored);
     } else {
       socket.set_option(net::ip::tcp::no_delay(true));
-      std::make_shared<HttpSession>(std::move(socket), this)->Start();
+      Transport transport = tls ? Transport(std::move(socket), *tls) : Transport(std::move(socket));
+      std::make_shared<HttpSession>(std::move(transport), this)->Start();
     }
     if (!shutting_down) Accept();
   });
@@ -47,6 +49,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   impl->options = options;
   impl->router = router;
   impl->authenticate = std::move(authenticate);
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::InvalidArgument("tls_cert and tls_key must be given together");
+  }
+  if (!options.tls_cert_file.empty()) {
+    OSPREY_ASSIGN_OR_RETURN(impl->tls,
+                            MakeServerTlsContext(options.tls_cert_file, options.tls_key_file));
+  }
 
   std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
   beast::error_code ec;

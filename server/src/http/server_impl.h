@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "http/http_metrics.h"
 #include "osprey/server/http_server.h"
@@ -34,6 +35,9 @@ struct HttpServer::Impl {
   Authenticator authenticate;
   HttpMetrics metrics;
 
+  // Declared before ioc so that it outlives every stream using it. Null:
+  // plain TCP.
+  std::unique_ptr<net::ssl::context> tls;
   net::io_context ioc;
   std::unique_ptr<net::ip::tcp::acceptor> acceptor;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;

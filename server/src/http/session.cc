@@ -14,8 +14,8 @@
 
 namespace osprey::server {
 
-HttpSession::HttpSession(net::ip::tcp::socket socket, HttpServer::Impl* server)
-    : stream_(std::move(socket)), server_(server) {
+HttpSession::HttpSession(Transport stream, HttpServer::Impl* server)
+    : stream_(std::move(stream)), server_(server) {
   beast::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -34,7 +34,28 @@ HttpSession::~HttpSession() {
 
 void HttpSession::Start() {
   id_ = server_->Register(weak_from_this());
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->stream_.is_tls()) return self->Handshake();
+    self->WaitForRequest();
+  });
+}
+
+// The handshake gets the header timeout: a client that connects and says
+// nothing (or speaks plain HTTP to the TLS port) is dropped like a slow
+// header. Failures are the client's problem (wrong CA, plain HTTP, a port
+// scanner), so they are logged at debug level only.
+void HttpSession::Handshake() {
+  stream_.expires_after(server_->options.header_timeout);
+  stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
+    if (ec) {
+      log::Debug("http", "TLS handshake failed", {{"remote", self->remote_}, {"error", ec.message()}});
+      return self->Close();
+    }
+    // With ALPN "h2" the client's next bytes are the HTTP/2 preface, which
+    // WaitForRequest() recognises as for h2c.
+    log::Debug("http", "TLS established", {{"remote", self->remote_}, {"alpn", self->stream_.alpn()}});
+    self->WaitForRequest();
+  });
 }
 
 void HttpSession::BeginShutdown() {
@@ -306,6 +327,8 @@ void HttpSession::OnWritten(beast::error_code ec, size_t bytes, bool close, int 
 void HttpSession::LingeringClose() {
   if (closed_) return;
   beast::error_code ec;
+  // Over TLS this FIN comes without close_notify; the answer was framed
+  // (Content-Length), so clients do not mistake it for a truncation.
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   if (ec) return Close();
   lingering_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -363,9 +386,7 @@ void HttpSession::Close() {
     in_request_ = false;
     server_->in_flight--;
   }
-  beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-  stream_.close();
+  stream_.Close();
 }
 
 }  // namespace osprey::server

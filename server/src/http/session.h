@@ -1,4 +1,6 @@
-// HttpSession: one TCP connection speaking HTTP/1.1 with keep-alive.
+// HttpSession: one TCP connection speaking HTTP/1.1 with keep-alive, over
+// plain TCP or TLS (Transport; a TLS connection handshakes first, within the
+// header timeout).
 //
 // Life of a request: wait for the first byte (idle timeout) -> read the
 // header (header timeout) -> route -> for buffered routes check the body
@@ -22,6 +24,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http/server_impl.h"
+#include "http/transport.h"
 
 namespace osprey::server {
 
@@ -32,7 +35,7 @@ namespace http = boost::beast::http;
 
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(net::ip::tcp::socket socket, HttpServer::Impl* server);
+  HttpSession(Transport stream, HttpServer::Impl* server);
   ~HttpSession() override;
 
   void Start();
@@ -41,7 +44,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
   // Used by StreamingExchange, which borrows the stream and the parser, and
   // gives the connection back when its request and response are complete.
-  beast::tcp_stream& stream() { return stream_; }
+  Transport& stream() { return stream_; }
   bool keep_alive() const { return keep_alive_; }
   beast::flat_buffer& buffer() { return buffer_; }
   HttpServer::Impl* server() { return server_; }
@@ -50,6 +53,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void EndStreaming(bool reusable, int status);
 
  private:
+  void Handshake();
   void WaitForRequest();
   bool MaybeHttp2();
   void ReadHeader();
@@ -69,7 +73,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void ReplyAndClose(int status, std::string type, std::string message);
   void RespondAndClose(Response response);
 
-  beast::tcp_stream stream_;
+  Transport stream_;
   beast::flat_buffer buffer_;
   HttpServer::Impl* server_;
   uint64_t id_ = 0;

@@ -4,7 +4,7 @@
 
 namespace osprey::server {
 
-WebSocketSession::WebSocketSession(beast::tcp_stream stream, HttpServer::Impl* server,
+WebSocketSession::WebSocketSession(Transport stream, HttpServer::Impl* server,
                                    Request request, http::request<http::empty_body> upgrade,
                                    Handler handler)
     : ws_(std::move(stream)),
@@ -22,7 +22,7 @@ WebSocketSession::~WebSocketSession() {
 void WebSocketSession::Run() {
   id_ = server_->Register(weak_from_this());
   // The HTTP timeouts no longer apply; WebSocket pings take over.
-  beast::get_lowest_layer(ws_).expires_never();
+  ws_.next_layer().expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator(
       [id = request_.request_id](websocket::response_type& res) {
@@ -97,8 +97,7 @@ void WebSocketSession::Close() {
 void WebSocketSession::ForceClose() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     self->closing_ = true;
-    beast::error_code ec;
-    beast::get_lowest_layer(self->ws_).socket().close(ec);
+    self->ws_.next_layer().Close();
   });
 }
 

@@ -14,6 +14,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "http/server_impl.h"
+#include "http/transport.h"
 
 namespace osprey::server {
 
@@ -27,7 +28,7 @@ class WebSocketSession : public Connection,
  public:
   using Handler = std::function<void(std::shared_ptr<WebSocket>)>;
 
-  WebSocketSession(beast::tcp_stream stream, HttpServer::Impl* server, Request request,
+  WebSocketSession(Transport stream, HttpServer::Impl* server, Request request,
                    http::request<http::empty_body> upgrade, Handler handler);
   ~WebSocketSession() override;
 
@@ -50,7 +51,7 @@ class WebSocketSession : public Connection,
   };
   void Pump();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Transport> ws_;
   HttpServer::Impl* server_;
   Request request_;
   http::request<http::empty_body> upgrade_;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "access/access_control.h"
 #include "osprey/auth/sigv4.h"
 #include "kinesis/subscribe_to_shard.h"
 #include "osprey/base/base64.h"
@@ -20,8 +21,29 @@ std::string TokenTag(const KinesisContext& ctx, std::string_view signed_part) {
   return std::string(reinterpret_cast<const char*>(d.data()), kTagBytes);
 }
 
-// Runs one operation: codec from Content-Type, body decoded, then the action.
-void Dispatch(Action action, KinesisContext* ctx, Request request, Responder respond) {
+// What a call names for the access check: StreamName, StreamARN,
+// ConsumerARN, ResourceARN (as the handler will read them; a member of the
+// wrong type is left to the handler, which refuses it). GetRecords with only
+// a ShardIterator and ListShards with only a NextToken present a token an
+// authorised call was given.
+access::Call AccessCallOf(std::string_view api, const Input& input) {
+  access::Call call{"kinesis", api, {}, false};
+  for (std::string_view member : {"StreamName", "StreamARN", "ConsumerARN", "ResourceARN"}) {
+    auto value = input.String(member);
+    if (value.ok() && value->has_value()) call.streams.push_back(**value);
+  }
+  if (call.streams.empty()) {
+    auto token = input.String(api == "GetRecords" ? "ShardIterator" : "NextToken");
+    call.capability = (api == "GetRecords" || api == "ListShards") && token.ok() &&
+                      token->has_value();
+  }
+  return call;
+}
+
+// Runs one operation: codec from Content-Type, body decoded, access checked,
+// then the action.
+void Dispatch(std::string_view api, Action action, KinesisContext* ctx, Request request,
+              Responder respond) {
   auto codec = CodecFromContentType(request.headers.Get("Content-Type").value_or(""));
   if (!codec) {
     // Spec 1, processing step 3: an unsupported content type is an unknown
@@ -33,6 +55,14 @@ void Dispatch(Action action, KinesisContext* ctx, Request request, Responder res
   if (!input.ok()) {
     respond(Failure(*codec, ToApiError(input.status())));
     return;
+  }
+  if (ctx->access != nullptr) {
+    const access::Call call = AccessCallOf(api, *input);
+    respond = ctx->access->Audited(request, call, std::move(respond));
+    if (Status denied = ctx->access->Authorize(request, call); !denied.ok()) {
+      respond(Failure(*codec, ToApiError(denied)));
+      return;
+    }
   }
   action(Call{std::move(*input), ctx, Reply{*codec, std::move(respond)}});
 }
@@ -109,8 +139,8 @@ void RegisterKinesisRoutes(Router* router, KinesisContext* ctx) {
     route.service = "kinesis";
     // The server's limit (default 16 MiB, spec 1: 10 MiB of data is about
     // 13.4 MiB as base64) applies; an operator may lower it.
-    route.buffered = [action = action, ctx](Request request, Responder respond) {
-      Dispatch(action, ctx, std::move(request), std::move(respond));
+    route.buffered = [name = name, action = action, ctx](Request request, Responder respond) {
+      Dispatch(name, action, ctx, std::move(request), std::move(respond));
     };
     router->AddTarget("Kinesis_20131202." + std::string(name), std::move(route));
   }
@@ -122,6 +152,16 @@ void RegisterKinesisRoutes(Router* router, KinesisContext* ctx) {
   subscribe.body = Route::Body::kStreaming;
   subscribe.max_body_bytes = 1u << 20;
   subscribe.streaming = [ctx](std::shared_ptr<Exchange> exchange) {
+    if (ctx->access != nullptr) {
+      // The body was read whole (and verified) before the handler runs.
+      const Request& request = exchange->request();
+      auto codec = CodecFromContentType(request.headers.Get("Content-Type").value_or(""));
+      auto input = Input::Decode(codec.value_or(Codec::kJson), request.body);
+      if (codec && input.ok()) {
+        Status denied = ctx->access->Authorize(request, AccessCallOf("SubscribeToShard", *input));
+        if (!denied.ok()) return exchange->Respond(Failure(*codec, ToApiError(denied)));
+      }
+    }
     ctx->subscriptions->Start(std::move(exchange));
   };
   router->AddTarget("Kinesis_20131202.SubscribeToShard", std::move(subscribe));

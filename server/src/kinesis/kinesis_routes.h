@@ -17,6 +17,10 @@
 #include "osprey/server/router.h"
 #include "osprey/streams/stream_engine.h"
 
+namespace osprey::server::access {
+class AccessControl;
+}
+
 namespace osprey::server::kinesis {
 
 class Subscriptions;
@@ -33,6 +37,8 @@ struct KinesisContext {
   // Key of pagination tokens (ListStreams, ListShards, ListStreamConsumers).
   std::string token_key;
   std::function<int64_t()> clock;  // epoch ms
+  // Authorisation and audit (access/access_control.h); null: none.
+  const access::AccessControl* access = nullptr;
 };
 
 void RegisterKinesisRoutes(Router* router, KinesisContext* context);

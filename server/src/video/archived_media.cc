@@ -16,6 +16,7 @@
 #include "osprey/base/json_writer.h"
 #include "osprey/fragments/fragment_number.h"
 #include "osprey/fragments/mkv_writer.h"
+#include "video/access_guard.h"
 #include "video/archived_media.h"
 #include "video/fragment_reader.h"
 #include "video/get_clip.h"
@@ -201,7 +202,7 @@ void RegisterArchivedMediaRoutes(Router* router, VideoContext* context) {
     Result<std::string> out = ListFragments(request.body, context);
     respond(out.ok() ? KvsOk(std::move(out).value()) : KvsFail(out.status()));
   };
-  router->AddPath("POST", "/listFragments", std::move(list));
+  router->AddPath("POST", "/listFragments", Guarded(context, "ListFragments", std::move(list)));
 
   Route media;
   media.api = "getMediaForFragmentList";
@@ -210,7 +211,8 @@ void RegisterArchivedMediaRoutes(Router* router, VideoContext* context) {
   media.streaming = [context](std::shared_ptr<Exchange> exchange) {
     HandleGetMediaForFragmentList(std::move(exchange), context);
   };
-  router->AddPath("POST", "/getMediaForFragmentList", std::move(media));
+  router->AddPath("POST", "/getMediaForFragmentList",
+                  Guarded(context, "GetMediaForFragmentList", std::move(media)));
 
   RegisterGetClipRoute(router, context);
   RegisterGetImagesRoute(router, context);

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "video/access_guard.h"
 #include "video/control_plane_internal.h"
 
 namespace osprey::server::video {
@@ -132,7 +133,7 @@ void RegisterControlPlaneRoutes(Router* router, VideoContext* context) {
         respond(Run(op, request, context));
       };
     }
-    router->AddPath("POST", spec.path, std::move(route));
+    router->AddPath("POST", spec.path, Guarded(context, spec.api, std::move(route)));
   }
 }
 

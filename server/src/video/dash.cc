@@ -5,6 +5,7 @@
 // "No fragments found ..."), and carry a track DASH can describe (the codec
 // exceptions of DescribeDashTracks); the options go into a signed token.
 #include "osprey/playback/hls_session.h"
+#include "video/access_guard.h"
 #include "video/dash_internal.h"
 #include "video/dash_routes.h"
 #include "video/kvs_json.h"
@@ -59,7 +60,8 @@ void RegisterDashRoutes(Router* router, std::shared_ptr<PlaybackState> state) {
   session.buffered = [state](Request request, Responder respond) {
     respond(Create(request.body, state.get()));
   };
-  router->AddPath("POST", "/getDASHStreamingSessionURL", std::move(session));
+  router->AddPath("POST", "/getDASHStreamingSessionURL",
+                  Guarded(state->context, "GetDASHStreamingSessionURL", std::move(session)));
 
   for (const char* resource :
        {"getDASHManifest.mpd", "getMP4InitFragment.mp4", "getMP4MediaFragment.mp4"}) {

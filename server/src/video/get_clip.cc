@@ -8,6 +8,7 @@
 // (no H.264/H.265/AAC track, no samples) is 400
 // UnsupportedStreamMediaTypeException; a full job pool is 400
 // ClientLimitExceededException.
+#include "video/access_guard.h"
 #include "video/get_clip.h"
 
 #include <algorithm>
@@ -214,7 +215,7 @@ void RegisterGetClipRoute(Router* router, VideoContext* context) {
   clip.buffered = [context](Request request, Responder respond) {
     HandleGetClip(request, std::move(respond), context);
   };
-  router->AddPath("POST", "/getClip", std::move(clip));
+  router->AddPath("POST", "/getClip", Guarded(context, "GetClip", std::move(clip)));
   RegisterGetClipStreamRoute(router, context);
 }
 

@@ -6,6 +6,7 @@
 // picture it presents inside the window. A window may straddle two
 // fragments (t near the end of one): a time left unresolved by the first
 // is tried again with the next.
+#include "video/access_guard.h"
 #include "video/get_images.h"
 
 #include <algorithm>
@@ -213,7 +214,7 @@ void RegisterGetImagesRoute(Router* router, VideoContext* context) {
   images.buffered = [context](Request request, Responder respond) {
     HandleGetImages(request, std::move(respond), context);
   };
-  router->AddPath("POST", "/getImages", std::move(images));
+  router->AddPath("POST", "/getImages", Guarded(context, "GetImages", std::move(images)));
 }
 
 }  // namespace osprey::server::video

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "osprey/base/logging.h"
+#include "video/access_guard.h"
 #include "video/fragment_reader.h"
 #include "video/get_media.h"
 #include "video/video_routes.h"
@@ -162,7 +163,7 @@ void RegisterGetMediaRoutes(Router* router, VideoContext* context) {
   route.streaming = [context, readers](std::shared_ptr<Exchange> exchange) {
     HandleGetMedia(std::move(exchange), context, readers);
   };
-  router->AddPath("POST", "/getMedia", std::move(route));
+  router->AddPath("POST", "/getMedia", Guarded(context, "GetMedia", std::move(route)));
 }
 
 }  // namespace osprey::server::video

@@ -4,6 +4,7 @@
 // the session would play (404 "No fragments found ..." otherwise), then the
 // options go into a signed session token (playback/session_token.h).
 #include "osprey/playback/hls_session.h"
+#include "video/access_guard.h"
 #include "video/hls_internal.h"
 #include "video/hls_routes.h"
 #include "video/kvs_json.h"
@@ -58,7 +59,10 @@ void RegisterHlsRoutes(Router* router, std::shared_ptr<PlaybackState> state) {
   session.buffered = [state](Request request, Responder respond) {
     respond(Create(request.body, state.get()));
   };
-  router->AddPath("POST", "/getHLSStreamingSessionURL", std::move(session));
+  // The session token is the capability for the playlist and segment GETs
+  // below (as in AWS): the access check happens here, once.
+  router->AddPath("POST", "/getHLSStreamingSessionURL",
+                  Guarded(state->context, "GetHLSStreamingSessionURL", std::move(session)));
 
   for (const char* resource : {"getHLSMasterPlaylist.m3u8", "getHLSMediaPlaylist.m3u8",
                                "getMP4InitFragment.mp4", "getMP4MediaFragment.mp4",

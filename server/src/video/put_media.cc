@@ -6,6 +6,7 @@
 
 #include "osprey/base/logging.h"
 #include "osprey/fragments/ingest_session.h"
+#include "video/access_guard.h"
 #include "video/kvs_json.h"
 #include "video/put_media_session.h"
 
@@ -37,6 +38,13 @@ std::optional<int64_t> ParseEpochSecondsMs(std::string_view text) {
     }
   }
   return ms;
+}
+
+std::vector<std::string> TargetStreams(const PutMediaTarget& target) {
+  std::vector<std::string> streams;
+  if (target.stream_name) streams.push_back(*target.stream_name);
+  if (target.stream_arn) streams.push_back(*target.stream_arn);
+  return streams;
 }
 
 Result<PreparedPutMedia> PreparePutMedia(const PutMediaTarget& target, VideoContext* context) {
@@ -132,6 +140,11 @@ void HandlePutMedia(std::shared_ptr<Exchange> exchange, VideoContext* context,
   target.stream_arn = Header(request, "x-amzn-stream-arn");
   target.timecode_type = Header(request, "x-amzn-fragment-timecode-type");
   target.start_timestamp = Header(request, "x-amzn-producer-start-timestamp");
+  if (auto denied = CheckAccess(*context, request, "PutMedia", TargetStreams(target))) {
+    Response r = ErrorResponse(*denied);
+    r.close = true;  // the body was not read
+    return exchange->Respond(std::move(r));
+  }
   Result<PreparedPutMedia> prepared = PreparePutMedia(target, context);
   if (!prepared.ok()) {
     Response r = KvsFail(prepared.status());

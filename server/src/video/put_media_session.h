@@ -23,6 +23,7 @@
 
 #include "osprey/base/result.h"
 #include "osprey/fragments/ingest_session.h"
+#include "video/access_guard.h"
 #include "video/video_routes.h"
 
 namespace osprey::server::video {
@@ -54,6 +55,9 @@ struct PreparedPutMedia {
 // InvalidArgument (both or neither of name/ARN, bad name or ARN, bad timecode
 // type or start timestamp), NotFound (unknown stream), Internal (store).
 Result<PreparedPutMedia> PreparePutMedia(const PutMediaTarget& target, VideoContext* context);
+// The stream name and ARN of `target`, for the access check (the WebSocket
+// ingest applies the PutMedia rule too).
+std::vector<std::string> TargetStreams(const PutMediaTarget& target);
 
 // Epoch seconds with up to 3 decimals ("1700000000.123") to ms.
 std::optional<int64_t> ParseEpochSecondsMs(std::string_view text);

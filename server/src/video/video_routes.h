@@ -14,6 +14,10 @@
 #include "osprey/fragments/stream_catalog.h"
 #include "osprey/server/router.h"
 
+namespace osprey::server::access {
+class AccessControl;
+}
+
 namespace osprey::server::video {
 
 // Limits a deployment may change; defaults are the KVS ones (video-api.md).
@@ -34,6 +38,8 @@ struct VideoContext {
   // What GetDataEndpoint returns: scheme and authority, no trailing slash.
   std::string data_endpoint;
   VideoLimits limits;
+  // Authorisation and audit (access/access_control.h); null: none.
+  const access::AccessControl* access = nullptr;
 };
 
 // control_plane.cc: /createStream /describeStream /listStreams /deleteStream

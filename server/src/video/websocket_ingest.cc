@@ -8,6 +8,7 @@
 
 #include "osprey/base/json_writer.h"
 #include "osprey/base/logging.h"
+#include "video/access_guard.h"
 #include "video/kvs_json.h"
 #include "video/put_media_session.h"
 
@@ -95,11 +96,15 @@ void HandleWebSocket(std::shared_ptr<WebSocket> socket, VideoContext* context,
   if (!target.timecode_type) target.timecode_type = "ABSOLUTE";
   target.start_timestamp =
       Param(request, "ProducerStartTimestamp", "x-amzn-producer-start-timestamp");
-  Result<PreparedPutMedia> prepared = PreparePutMedia(target, context);
+  std::optional<ApiError> denied =
+      CheckAccess(*context, request, "PutMedia", TargetStreams(target));
+  Result<PreparedPutMedia> prepared =
+      denied ? Result<PreparedPutMedia>(Status::PermissionDenied(denied->message))
+             : PreparePutMedia(target, context);
   if (!prepared.ok()) {
     // The upgrade is done: the HTTP error travels as one text message in the
     // AWS error shape, then the socket closes.
-    ApiError e = KvsError(prepared.status());
+    ApiError e = denied ? *denied : KvsError(prepared.status());
     std::string body;
     JsonWriter w(&body);
     w.BeginObject().Key("__type").String(e.type).Key("message").String(e.message).EndObject();

@@ -2,7 +2,9 @@
 // clients (osprey-agent, osprey-ml, the osprey CLI): SigV4-signed JSON calls
 // to the KVS, Kinesis and Firehose APIs, PutMedia's open-ended chunked
 // request with a streamed chunked response, and GetMedia's endless chunked
-// response. Plain http:// only (TLS: terminate in a local proxy for now).
+// response. http:// and https:// (TLS 1.2+ through OpenSSL, which stays in
+// the .cc files: the server's certificate and host name are always
+// verified, against the system CA store or the Url's ca_file).
 //
 // Thread safety: one HttpConnection may be written by one thread and read by
 // another at the same time (PutMedia sends the body while reading acks);
@@ -22,12 +24,19 @@
 
 namespace osprey::client {
 
+class TlsChannel;  // src/tls_channel.h
+
 struct Url {
   std::string host;
   uint16_t port = 80;
+  bool tls = false;  // https://
+  // https only: a PEM file of CA certificates to trust instead of the
+  // system store (e.g. the CA of `osprey-server --self-signed`). Not part
+  // of the endpoint text: callers set it from their --ca-file flag.
+  std::string ca_file;
 };
-// "http://host[:port][/]" -> Url. InvalidArgument for anything else (https
-// included: not supported by this client).
+// "http://host[:port][/]" or "https://host[:port][/]" (port 80 / 443 by
+// default) -> Url with an empty ca_file. InvalidArgument for anything else.
 Result<Url> ParseEndpoint(std::string_view endpoint);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -53,8 +62,11 @@ Result<std::string> SignedRequestHead(std::string_view method, std::string_view 
 class HttpConnection {
  public:
   ~HttpConnection();
-  // Connects within `timeout`; receive and send timeouts of `io_timeout`
-  // apply to every later call (a read that times out is DeadlineExceeded).
+  // Connects (and for https, handshakes) within `timeout`; receive and send
+  // timeouts of `io_timeout` apply to every later call (a read that times
+  // out is DeadlineExceeded). A certificate that fails verification is
+  // Unavailable("certificate verification failed for host:port: <reason>");
+  // an unreadable url.ca_file is InvalidArgument.
   static Result<std::unique_ptr<HttpConnection>> Connect(const Url& url,
                                                          std::chrono::milliseconds timeout,
                                                          std::chrono::milliseconds io_timeout);
@@ -73,12 +85,13 @@ class HttpConnection {
   void Abort();  // shutdown(2): unblocks readers and writers
 
  private:
-  explicit HttpConnection(int fd) : fd_(fd) {}
+  HttpConnection(int fd, std::unique_ptr<TlsChannel> tls);
   Result<std::string> ReadLine();
   Status Fill();  // reads more into buf_
   Status ReadExact(size_t n, std::string* out);
 
   int fd_;
+  std::unique_ptr<TlsChannel> tls_;  // null for http://
   std::string buf_;  // read side only
 };
 

@@ -80,6 +80,9 @@ struct OutputConfig {
 
 struct MlConfig {
   std::string endpoint = "http://127.0.0.1:9470";  // osprey-server's default port
+  // https:// endpoint: PEM file of the CAs to trust instead of the system
+  // store (osprey-server --self-signed's DATA_DIR/tls/ca.pem). "": the system.
+  std::string ca_file;
   std::string region = "us-east-1";
   std::string state_dir = "osprey-ml-state";  // checkpoints (journal per stream)
   // Root of the snapshot objects (keys start with "snapshots/"); "" : the

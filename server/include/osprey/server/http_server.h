@@ -59,6 +59,12 @@ struct HttpServerOptions {
   size_t max_header_bytes = 16 * 1024;
   size_t max_connections = 10000;  // beyond it new connections are closed at once
   std::chrono::milliseconds shutdown_grace{30000};
+  // Both set: the port speaks TLS only (HTTP/1.1, h2 by ALPN, WebSocket),
+  // with this PEM certificate chain (leaf first) and PEM private key.
+  // Both empty: plain TCP. Start() fails with InvalidArgument otherwise, or
+  // when either file cannot be used.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
