@@ -60,6 +60,11 @@ ServerOptions AllChanged() {
   // tls_cert and tls_key exclude self_signed: TlsFilesFromEverySource.
   o.self_signed = "on";
   o.tls_san = "video.example.com,10.0.0.1";
+  o.firehose_plain_http = "on";
+  o.firehose_s3_endpoint = "https://minio.example.com:9000";
+  o.firehose_s3_region = "eu-central-1";
+  o.firehose_s3_access_key_id = "AKIDS3";
+  o.firehose_s3_secret_access_key = "s3secret";
   return o;
 }
 
@@ -79,7 +84,10 @@ TEST(ConfigLoaderTest, FlagsSetEveryFieldInBothForms) {
                       "--header-timeout-ms=1", "--idle-timeout-ms", "2", "--max-body-bytes=1024",
                       "--max-connections", "5", "--shutdown-grace-ms=7",
                       "--kinesis-shard-limits", "on", "--self-signed", "--tls-san",
-                      "video.example.com,10.0.0.1"});
+                      "video.example.com,10.0.0.1", "--firehose-plain-http=on",
+                      "--firehose-s3-endpoint", "https://minio.example.com:9000",
+                      "--firehose-s3-region=eu-central-1", "--firehose-s3-access-key-id",
+                      "AKIDS3", "--firehose-s3-secret-access-key=s3secret"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, AllChanged());
 }
@@ -92,7 +100,12 @@ TEST(ConfigLoaderTest, EnvironmentSetsEveryField) {
                 {"OSPREY_IDLE_TIMEOUT_MS", "2"},        {"OSPREY_MAX_BODY_BYTES", "1024"},
                 {"OSPREY_MAX_CONNECTIONS", "5"},        {"OSPREY_SHUTDOWN_GRACE_MS", "7"},
                 {"OSPREY_KINESIS_SHARD_LIMITS", "on"},  {"OSPREY_SELF_SIGNED", "on"},
-                {"OSPREY_TLS_SAN", "video.example.com,10.0.0.1"}};
+                {"OSPREY_TLS_SAN", "video.example.com,10.0.0.1"},
+                {"OSPREY_FIREHOSE_PLAIN_HTTP", "on"},
+                {"OSPREY_FIREHOSE_S3_ENDPOINT", "https://minio.example.com:9000"},
+                {"OSPREY_FIREHOSE_S3_REGION", "eu-central-1"},
+                {"OSPREY_FIREHOSE_S3_ACCESS_KEY_ID", "AKIDS3"},
+                {"OSPREY_FIREHOSE_S3_SECRET_ACCESS_KEY", "s3secret"}};
   auto loaded = Load({}, env);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->options, AllChanged());
@@ -116,6 +129,11 @@ shutdown_grace_ms = 7
 kinesis_shard_limits = "on"
 self_signed = "on"
 tls_san = "video.example.com,10.0.0.1"
+firehose_plain_http = "on"
+firehose_s3_endpoint = "https://minio.example.com:9000"
+firehose_s3_region = "eu-central-1"
+firehose_s3_access_key_id = "AKIDS3"
+firehose_s3_secret_access_key = "s3secret"
 )",
                              "config.toml", &options);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -466,6 +484,18 @@ TEST(ConfigLoaderTest, RejectsBadTomlWithExactMessages) {
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << text;
     EXPECT_EQ(s.message(), message) << text;
   }
+}
+
+TEST(ConfigLoaderTest, FirehoseS3EndpointNeedsAKey) {
+  auto loaded = Load({"--firehose-s3-endpoint", "http://127.0.0.1:9000"});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().message(),
+            "--firehose-s3-endpoint: needs firehose_s3_access_key_id and "
+            "firehose_s3_secret_access_key");
+  auto bad = Load({"--firehose-s3-endpoint", "minio:9000"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("http:// or https:// URL"), std::string::npos)
+      << bad.status().message();
 }
 
 }  // namespace

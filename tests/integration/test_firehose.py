@@ -339,3 +339,80 @@ def test_http_endpoint_over_https_verifies_the_certificate(server_factory, tmp_p
         assert len(endpoint.requests) == before, "nothing reached the endpoint"
     finally:
         endpoint.close()
+
+
+S3RVER = "/opt/osprey/node/node_modules/.bin/s3rver"
+
+
+@pytest.mark.skipif(not os.path.exists(S3RVER), reason="s3rver not installed (deploy/install-deps.sh)")
+def test_s3_destination_on_an_s3_compatible_endpoint(server_factory, tmp_path):
+    """firehose_s3_endpoint sends S3 destinations to an S3-compatible server
+    (s3rver from npm) instead of DATA_DIR/s3; objects read back with boto3's
+    S3 client. A key is required with the endpoint."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    s3rver = subprocess.Popen([S3RVER, "-d", str(tmp_path / "s3rver"), "-a", "127.0.0.1", "-p",
+                               str(port), "--silent", "--configure-bucket", "remote-bucket"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="S3RVER", aws_secret_access_key="S3RVER")
+        assert wait_for(lambda: _s3_ready(s3), 20), "s3rver did not start"
+        srv = server_factory(env={"OSPREY_FIREHOSE_S3_ENDPOINT": endpoint,
+                                  "OSPREY_FIREHOSE_S3_ACCESS_KEY_ID": "S3RVER",
+                                  "OSPREY_FIREHOSE_S3_SECRET_ACCESS_KEY": "S3RVER"})
+        fh = client(srv)
+        fh.create_delivery_stream(
+            DeliveryStreamName="to-remote", DeliveryStreamType="DirectPut",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::remote-bucket", "Prefix": "remote/",
+                "BufferingHints": {"IntervalInSeconds": 0, "SizeInMBs": 1}})
+        wait_active(lambda: fh.describe_delivery_stream(DeliveryStreamName="to-remote"))
+        records = [b"remote-%d\n" % i for i in range(50)]
+        fh.put_record_batch(DeliveryStreamName="to-remote", Records=[{"Data": r} for r in records])
+
+        def remote_bytes():
+            listed = s3.list_objects_v2(Bucket="remote-bucket", Prefix="remote/").get("Contents", [])
+            keys = sorted(o["Key"] for o in listed)
+            return b"".join(s3.get_object(Bucket="remote-bucket", Key=k)["Body"].read() for k in keys)
+        assert wait_for(lambda: remote_bytes() == b"".join(records), 30), remote_bytes()[:200]
+        assert objects(srv, "remote-bucket") == {}, "nothing in the local folder"
+    finally:
+        s3rver.terminate()
+        s3rver.wait()
+    bad = subprocess.run([conftest_server_bin(), "--firehose-s3-endpoint", "http://127.0.0.1:9",
+                          "--data-dir", str(tmp_path / "bad")], capture_output=True, text=True,
+                         timeout=30)
+    assert bad.returncode != 0
+    assert "needs firehose_s3_access_key_id and firehose_s3_secret_access_key" in bad.stderr
+
+
+def _s3_ready(s3):
+    try:
+        s3.list_buckets()
+        return True
+    except Exception:
+        return False
+
+
+def conftest_server_bin():
+    import conftest
+    return conftest.SERVER_BIN
+
+
+def test_plain_http_endpoints_only_when_the_option_is_on(server_factory):
+    def create(srv):
+        return client(srv).create_delivery_stream(
+            DeliveryStreamName="plain", DeliveryStreamType="DirectPut",
+            HttpEndpointDestinationConfiguration={
+                "EndpointConfiguration": {"Url": "http://127.0.0.1:9/ingest"},
+                "S3Configuration": {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::errs"},
+                "RoleARN": ROLE})
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        create(server_factory())
+    assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert "must use https://" in refused.value.response["Error"]["Message"]
+    assert "DeliveryStreamARN" in create(server_factory(env={"OSPREY_FIREHOSE_PLAIN_HTTP": "on"}))

@@ -51,6 +51,15 @@ Status StartFirehose(const ServerOptions& options, App::State* state) {
   fo.root_dir = state->startup.data_dir + "/firehose";
   fo.s3_root = state->startup.data_dir + "/s3";
   fo.region = options.region;
+  fo.allow_plain_http = options.firehose_plain_http == "on";
+  if (!options.firehose_s3_endpoint.empty()) {
+    osprey::firehose::S3StoreOptions s3;
+    s3.endpoint = options.firehose_s3_endpoint;
+    s3.region = options.firehose_s3_region.empty() ? options.region : options.firehose_s3_region;
+    s3.access_key_id = options.firehose_s3_access_key_id;
+    s3.secret_access_key = options.firehose_s3_secret_access_key;
+    fo.object_store = osprey::firehose::OpenS3Store(std::move(s3));
+  }
   // KinesisStreamAsSource reads this server's data streams. App::State
   // declares the stream engine first, so it outlives the Firehose engine.
   fo.data_streams = state->streams.get();

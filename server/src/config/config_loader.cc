@@ -41,6 +41,7 @@ std::string CheckRegion(std::string_view s) {
   });
   return ok ? "" : "must be lowercase letters, digits and hyphens (e.g. us-east-1), got " + Quote(s);
 }
+std::string CheckOptionalRegion(std::string_view s) { return s.empty() ? "" : CheckRegion(s); }
 std::string CheckPublicUrl(std::string_view s) {
   if (s.empty()) return "";
   bool scheme = s.starts_with("http://") || s.starts_with("https://");
@@ -132,6 +133,17 @@ const Field kFields[] = {
      &ServerOptions::self_signed, CheckOnOff, 0, 0, "on"},
     {"tls_san", "NAMES", "extra names (comma-separated) for the --self-signed certificate",
      &ServerOptions::tls_san, CheckSanList},
+    {"firehose_plain_http", "on|off", "Firehose HttpEndpoint destinations may use http:// too",
+     &ServerOptions::firehose_plain_http, CheckOnOff},
+    {"firehose_s3_endpoint", "URL",
+     "S3-compatible endpoint for Firehose S3 destinations (empty: the folder DATA_DIR/s3)",
+     &ServerOptions::firehose_s3_endpoint, CheckPublicUrl},
+    {"firehose_s3_region", "REGION", "SigV4 region for --firehose-s3-endpoint (empty: --region)",
+     &ServerOptions::firehose_s3_region, CheckOptionalRegion},
+    {"firehose_s3_access_key_id", "KEY", "access key for --firehose-s3-endpoint",
+     &ServerOptions::firehose_s3_access_key_id, CheckAnyPath},
+    {"firehose_s3_secret_access_key", "SECRET", "its secret (prefer the environment variable)",
+     &ServerOptions::firehose_s3_secret_access_key, CheckAnyPath},
 };
 
 bool IsString(const Field& f) { return std::holds_alternative<std::string ServerOptions::*>(f.member); }
@@ -322,6 +334,20 @@ Status CheckAuthIsSafe(const ServerOptions& options, const Origins* origins) {
       "::1 or localhost); listen is " + Quote(options.listen) + source);
 }
 
+// A remote S3 endpoint needs a key to sign with.
+Status CheckFirehoseS3(const ServerOptions& options, const Origins* origins) {
+  if (options.firehose_s3_endpoint.empty() ||
+      (!options.firehose_s3_access_key_id.empty() && !options.firehose_s3_secret_access_key.empty())) {
+    return Status::Ok();
+  }
+  std::string where = "firehose_s3_endpoint";
+  if (origins != nullptr) {
+    if (auto it = origins->find(where); it != origins->end()) where = it->second.where;
+  }
+  return Status::InvalidArgument(
+      where + ": needs firehose_s3_access_key_id and firehose_s3_secret_access_key");
+}
+
 // TLS comes from exactly one place: files, or our own CA.
 Status CheckTlsIsConsistent(const ServerOptions& options, const Origins* origins) {
   auto where = [origins](std::string_view key) {
@@ -459,6 +485,7 @@ Result<LoadedServerOptions> LoadServerOptions(int argc, const char* const* argv,
   ApplyPending(flags, &loaded.options, &origins);
   OSPREY_RETURN_IF_ERROR(CheckAuthIsSafe(loaded.options, &origins));
   OSPREY_RETURN_IF_ERROR(CheckTlsIsConsistent(loaded.options, &origins));
+  OSPREY_RETURN_IF_ERROR(CheckFirehoseS3(loaded.options, &origins));
   return loaded;
 }
 
@@ -473,7 +500,8 @@ Status ValidateServerOptions(const ServerOptions& options) {
     if (!problem.empty()) return Status::InvalidArgument(std::string(f.key) + ": " + problem);
   }
   OSPREY_RETURN_IF_ERROR(CheckAuthIsSafe(options, nullptr));
-  return CheckTlsIsConsistent(options, nullptr);
+  OSPREY_RETURN_IF_ERROR(CheckTlsIsConsistent(options, nullptr));
+  return CheckFirehoseS3(options, nullptr);
 }
 
 std::string UsageText() {

@@ -89,6 +89,20 @@ struct ServerOptions {
   // or IP addresses, besides localhost, 127.0.0.1, ::1 and the host name.
   std::string tls_san = "";
 
+  // Firehose (docs/firehose.md). "on": HttpEndpoint destinations may also
+  // use http:// URLs (spec firehose.allow_plain_http); https:// always works.
+  std::string firehose_plain_http = "off";
+  // Where S3 destinations (BucketARN arn:aws:s3:::NAME) are written. Empty:
+  // the local folder DATA_DIR/s3/NAME/. Else an S3-compatible endpoint,
+  // http(s)://host[:port] (path-style requests, SigV4 with the key below and
+  // firehose_s3_region, or `region` when that is empty).
+  std::string firehose_s3_endpoint = "";
+  std::string firehose_s3_region = "";
+  std::string firehose_s3_access_key_id = "";
+  // Prefer OSPREY_FIREHOSE_S3_SECRET_ACCESS_KEY or the file: a flag is
+  // visible in `ps`.
+  std::string firehose_s3_secret_access_key = "";
+
   friend bool operator==(const ServerOptions&, const ServerOptions&) = default;
 };
 
