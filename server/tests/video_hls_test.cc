@@ -142,18 +142,19 @@ TEST_F(HlsRoutesTest, OnDemandSessionPlaylistsAndSegments) {
 
   Response init = Call("GET", "/hls/v1/getMP4InitFragment.mp4?SessionToken=" + token +
                                   "&TrackNumber=1");
-  ASSERT_EQ(init.status, 200) << init.body;
-  EXPECT_EQ(init.body.substr(4, 4), "ftyp");
+  ASSERT_EQ(init.status, 200) << init.Body();
+  ASSERT_TRUE(init.shared_body) << "cached bytes go out without a copy";
+  EXPECT_EQ(init.Body().substr(4, 4), "ftyp");
   Response seg = Call("GET", "/hls/v1/getMP4MediaFragment.mp4?FragmentNumber=" + numbers_[1] +
                                  "&SessionToken=" + token + "&TrackNumber=1");
-  ASSERT_EQ(seg.status, 200) << seg.body;
+  ASSERT_EQ(seg.status, 200) << seg.Body();
   EXPECT_EQ(seg.headers.Get("Content-Type"), "video/mp4");
-  EXPECT_EQ(seg.body.substr(4, 4), "moof");
+  EXPECT_EQ(seg.Body().substr(4, 4), "moof");
   Response ts = Call("GET", "/hls/v1/getTSFragment.ts?FragmentNumber=" + numbers_[1] +
                                 "&SessionToken=" + token);
-  ASSERT_EQ(ts.status, 200) << ts.body;
+  ASSERT_EQ(ts.status, 200) << ts.Body();
   EXPECT_EQ(ts.headers.Get("Content-Type"), "video/mp2t");
-  EXPECT_EQ(ts.body[0], 0x47);
+  EXPECT_EQ(ts.Body()[0], 0x47);
 }
 
 TEST_F(HlsRoutesTest, TokenAndFragmentErrors) {

@@ -206,6 +206,7 @@ void CallApi(const ConsoleState& state, std::string_view path, std::string body,
   request.body = std::move(body);
   request.request_id = "console-" + std::to_string(++calls);
   request.access_key_id = "console";
+  request.internal = true;  // signed in with the console password, not an access key
   request.route = route;
   route->buffered(std::move(request), std::move(done));
 }

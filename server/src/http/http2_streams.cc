@@ -64,6 +64,7 @@ void Http2Session::SubmitResponse(int32_t id, Response response) {
   if (s == nullptr || s->status != 0 || closed_) return;
   s->status = response.status;
   HeaderBlock block = ResponseHeaders(response.status, std::move(response.headers), *s);
+  if (response.shared_body) response.body = *response.shared_body;  // nghttp2 reads from s->out
   block.Add("content-length", std::to_string(response.body.size()));
   s->out = std::move(response.body);
   s->out_offset = 0;

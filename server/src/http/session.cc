@@ -291,24 +291,46 @@ void HttpSession::StartWebSocket() {
 
 void HttpSession::WriteResponse(Response response) {
   if (closed_) return;
-  auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(response.status), 11);
   if (cors_) AddCorsHeaders(&response.headers);
-  for (const auto& [name, value] : response.headers.entries()) res->insert(name, value);
-  if (!response.headers.Has("x-amzn-RequestId")) res->set("x-amzn-RequestId", request_id_);
-  res->set(http::field::date, HttpDate());
-  res->set(http::field::server, "osprey");
+  const bool close = response.close || !keep_alive_ || server_->shutting_down;
+  const int status = response.status;
+  auto head = [&](auto& res) {
+    for (const auto& [name, value] : response.headers.entries()) res.insert(name, value);
+    if (!response.headers.Has("x-amzn-RequestId")) res.set("x-amzn-RequestId", request_id_);
+    res.set(http::field::date, HttpDate());
+    res.set(http::field::server, "osprey");
+    res.keep_alive(!close);
+  };
+  auto done = [self = shared_from_this(), close, status](beast::error_code ec, size_t n) {
+    self->OnWritten(ec, n, close, status);
+  };
+  stream_.expires_after(server_->options.idle_timeout);
+  if (response.shared_body) {
+    // Cached bytes go out from the cache's own buffer: a segment of 1 MB
+    // served a thousand times a second is not copied a thousand times.
+    struct Held {
+      std::shared_ptr<const std::string> bytes;
+      http::response<http::span_body<const char>> res;
+    };
+    auto held = std::make_shared<Held>();
+    held->bytes = std::move(response.shared_body);
+    held->res.result(static_cast<http::status>(status));
+    held->res.version(11);
+    head(held->res);
+    held->res.body() = http::span_body<const char>::value_type(held->bytes->data(),
+                                                                held->bytes->size());
+    held->res.prepare_payload();
+    response_ = held;
+    http::async_write(stream_, held->res, std::move(done));
+    return;
+  }
+  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
+                                                                 11);
+  head(*res);
   res->body() = std::move(response.body);
-  bool close = response.close || !keep_alive_ || server_->shutting_down;
-  res->keep_alive(!close);
   res->prepare_payload();
   response_ = res;
-  int status = response.status;
-  stream_.expires_after(server_->options.idle_timeout);
-  http::async_write(stream_, *res,
-                    [self = shared_from_this(), close, status](beast::error_code ec, size_t n) {
-                      self->OnWritten(ec, n, close, status);
-                    });
+  http::async_write(stream_, *res, std::move(done));
 }
 
 void HttpSession::OnWritten(beast::error_code ec, size_t bytes, bool close, int status) {

@@ -81,7 +81,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> body_parser_;
-  std::shared_ptr<http::response<http::string_body>> response_;
+  // The message being written (a string_body or span_body response, and
+  // the shared bytes a span points into), kept alive until OnWritten.
+  std::shared_ptr<void> response_;
 
   // The request in progress.
   Request request_;

@@ -112,7 +112,7 @@ void StreamingExchange::Respond(Response response) {
               res->set("x-amzn-RequestId", self->request_.request_id);
               res->set(http::field::date, HttpDate());
               res->set(http::field::server, "osprey");
-              res->body() = std::move(response.body);
+              res->body() = response.shared_body ? *response.shared_body : std::move(response.body);
               // The body may not have been read, so the connection closes.
               res->keep_alive(self->BodyDone() && !response.close &&
                               self->session_->keep_alive());

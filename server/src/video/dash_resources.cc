@@ -132,13 +132,13 @@ Result<Response> Serve(std::string_view resource, const Params& params, DashStat
     OSPREY_ASSIGN_OR_RETURN(auto bytes,
                             state->segments.Get(s.claims.store_id, *s.log, sel.fragments[0].index,
                                                 SegmentKind::kInit, track));
-    return ResourceBody(*bytes, "video/mp4");
+    return ResourceBody(bytes, "video/mp4");
   }
   if (resource == "getMP4MediaFragment.mp4") {
     OSPREY_ASSIGN_OR_RETURN(uint64_t index, FragmentParam(params, s));
     OSPREY_ASSIGN_OR_RETURN(auto bytes, state->segments.Get(s.claims.store_id, *s.log, index,
                                                             SegmentKind::kMp4Media, track));
-    return ResourceBody(*bytes, "video/mp4");
+    return ResourceBody(bytes, "video/mp4");
   }
   return Status::NotFound("unknown DASH resource");
 }

@@ -126,7 +126,7 @@ Result<Response> Serve(std::string_view resource, const std::map<std::string, st
     OSPREY_ASSIGN_OR_RETURN(auto bytes, state->segments.Get(s.claims.store_id, *s.log,
                                                             sel.fragments[0].index,
                                                             SegmentKind::kInit, track));
-    return ResourceBody(*bytes, "video/mp4");
+    return ResourceBody(bytes, "video/mp4");
   }
   if (resource == "getMP4MediaFragment.mp4" || resource == "getTSFragment.ts") {
     const bool ts = resource == "getTSFragment.ts";
@@ -135,7 +135,7 @@ Result<Response> Serve(std::string_view resource, const std::map<std::string, st
     OSPREY_ASSIGN_OR_RETURN(
         auto bytes, state->segments.Get(s.claims.store_id, *s.log, index,
                                         ts ? SegmentKind::kTs : SegmentKind::kMp4Media, track));
-    return ResourceBody(*bytes, ts ? "video/mp2t" : "video/mp4");
+    return ResourceBody(bytes, ts ? "video/mp2t" : "video/mp4");
   }
   return Status::NotFound("unknown HLS resource");
 }

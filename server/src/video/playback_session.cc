@@ -181,6 +181,12 @@ Response ResourceBody(std::string body, std::string_view content_type) {
   return r;
 }
 
+Response ResourceBody(std::shared_ptr<const std::string> body, std::string_view content_type) {
+  Response r = ResourceBody(std::string(), content_type);
+  r.shared_body = std::move(body);
+  return r;
+}
+
 Response ResourceFail(const Status& s) {
   Response r = s.code() == Status::Code::kPermissionDenied
                    ? ErrorResponse({403, "NotAuthorizedException", s.message()})

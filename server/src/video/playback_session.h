@@ -75,6 +75,8 @@ Result<PlaybackSession> OpenPlaybackSession(const std::map<std::string, std::str
 // Resource answers a browser may read from any origin: a body, or the
 // error (a bad token is 403 NotAuthorizedException).
 Response ResourceBody(std::string body, std::string_view content_type);
+// The same for cached segment bytes, sent without a copy (Response::shared_body).
+Response ResourceBody(std::shared_ptr<const std::string> body, std::string_view content_type);
 Response ResourceFail(const Status& status);
 
 }  // namespace osprey::server::video

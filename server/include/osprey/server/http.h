@@ -50,6 +50,10 @@ struct Request {
   std::string request_id;   // UUID, echoed as x-amzn-RequestId
   std::string remote;       // peer "ip:port"
   std::string access_key_id;  // the authenticated caller; empty with --auth=none
+  // An in-process caller that authenticated its own way (the web console,
+  // behind its password and cookie, docs/security.md): access-key policies
+  // do not apply to it; the audit log still names it by access_key_id.
+  bool internal = false;
   const Route* route = nullptr;
 };
 
@@ -57,8 +61,13 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, sent instead of `body` without copying it: immutable bytes
+  // shared with a cache (HLS/DASH segments), kept alive until written.
+  std::shared_ptr<const std::string> shared_body;
   // Closes the connection after this response even on keep-alive.
   bool close = false;
+
+  const std::string& Body() const { return shared_body ? *shared_body : body; }
 
   static Response Json(int status, std::string body,
                        std::string_view content_type = "application/json");
