@@ -27,6 +27,8 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN_DIR = os.environ.get("OSPREY_BIN_DIR", os.path.join(ROOT, "build", "bin"))
 DEMO_SECONDS = 60
 PLAYWRIGHT = "/opt/osprey/node/node_modules/playwright-core"
+BROWSER_AVAILABLE = bool(shutil.which("node") and os.path.exists("/usr/bin/chromium")
+                         and os.path.isdir(PLAYWRIGHT))
 
 
 def processes_using(path):
@@ -56,6 +58,16 @@ def demo(tmp_path_factory):
     d.proc, d.data, d.port, d.out_path = proc, str(data), port, out_path
     d.endpoint = f"http://127.0.0.1:{port}"
     d.text = text
+    d.banner_s = time.time() - started
+    # The browser opens the printed link as soon as it is printed, as a user
+    # would: the first picture must come within the demo's first minute.
+    d.browser = None
+    if BROWSER_AVAILABLE:
+        link = re.search(r"http://\S+/console#signin=\S+", text).group(0)
+        d.artifacts = os.environ.get("OSPREY_DEMO_ARTIFACTS") or str(data.parent / "artifacts")
+        d.browser = subprocess.Popen(["node", os.path.join(HERE, "js", "demo_browser.mjs"), link,
+                                      d.artifacts], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
     creds = open(data / "credentials.toml").read()
     ak = re.search(r'access_key_id\s*=\s*"([^"]+)"', creds).group(1)
     sk = re.search(r'secret_access_key\s*=\s*"([^"]+)"', creds).group(1)
@@ -66,6 +78,8 @@ def demo(tmp_path_factory):
     time.sleep(max(0, DEMO_SECONDS - (time.time() - started)))
     assert proc.poll() is None, open(out_path).read()
     yield d
+    if d.browser is not None and d.browser.poll() is None:
+        d.browser.kill()
     if proc.poll() is None:
         proc.kill()
         proc.wait()
@@ -131,25 +145,21 @@ def test_event_files_in_the_firehose_folder(demo):
     assert any(e.get("label") == "person" for e in lines)
 
 
-@pytest.mark.skipif(not (shutil.which("node") and os.path.exists("/usr/bin/chromium")
-                         and os.path.isdir(PLAYWRIGHT)),
+@pytest.mark.skipif(not BROWSER_AVAILABLE,
                     reason="needs node, /usr/bin/chromium and playwright-core (deploy/install-deps.sh)")
-def test_sign_in_link_opens_the_live_camera(demo, tmp_path):
-    link = re.search(r"http://\S+/console#signin=\S+", demo.text).group(0)
-    artifacts = os.environ.get("OSPREY_DEMO_ARTIFACTS") or str(tmp_path / "demo-artifacts")
-    run = subprocess.run(["node", os.path.join(HERE, "js", "demo_browser.mjs"), link, artifacts],
-                         capture_output=True, text=True, timeout=180)
-    assert run.returncode == 0, run.stderr + run.stdout
-    result = json.loads(run.stdout.strip().splitlines()[-1])
-    print("demo browser:", json.dumps(result))
+def test_sign_in_link_shows_the_camera_within_the_first_minute(demo):
+    out, err = demo.browser.communicate(timeout=120)
+    assert demo.browser.returncode == 0, err + out
+    result = json.loads(out.strip().splitlines()[-1])
+    print("demo browser:", json.dumps(result), "banner after %.1f s" % demo.banner_s)
     assert result["errors"] == [], result["errors"]
     assert result["picture"]["width"] == 768 and result["picture"]["height"] == 576
     assert result["picture"]["stddev"] > 20, "a street scene, not a blank frame"
     # The password left the address bar at once.
     assert "signin" not in result["url"] and result["url"].endswith("#/camera/demo-camera")
-    # "The first picture in the browser within a minute" of the demo start:
-    # here the demo is already running, so the player alone must be quick.
-    assert result["first_picture_ms"] < 20000, result
+    # Issue 9: the first picture within a minute of the demo starting (here
+    # the binaries are built; deploy/demo.sh builds first).
+    assert demo.banner_s + result["first_picture_ms"] / 1000 < 60, (demo.banner_s, result)
 
 
 def test_ctrl_c_stops_everything(demo):

@@ -68,7 +68,14 @@
         if (mode !== 'LIVE') query += '&start=' + start + '&end=' + end;
         url = (await api(query)).url;
       } catch (error) {
-        if (mine === session) say(error.message);
+        if (mine !== session) return;
+        say(error.message);
+        // A camera that has not sent its first fragment yet (or is back
+        // after a pause) has no live session: keep asking, as for a drop.
+        if (mode === 'LIVE' && !stopped) {
+          say('Waiting for the camera: ' + error.message);
+          setTimeout(() => { if (mine === session && !stopped) play('LIVE'); }, 3000);
+        }
         return;
       }
       if (mine !== session || stopped) return;
