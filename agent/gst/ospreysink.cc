@@ -485,8 +485,8 @@ static void gst_osprey_sink_class_init(GstOspreySinkClass* klass) {
                 "CreateStream) when missing. Required",
                 nullptr);
   InstallString(gobject, PROP_ENDPOINT, "endpoint", "Endpoint",
-                "Osprey server: http://host:port, ws://host:port or wss://host:port (TLS, "
-                "WebSocket uplink only). Required",
+                "Osprey server: http://host:port, https://host:port, ws://host:port or "
+                "wss://host:port. Required",
                 nullptr);
   InstallString(gobject, PROP_ACCESS_KEY, "access-key", "Access key",
                 "AWS access key id for SigV4; empty: $AWS_ACCESS_KEY_ID", nullptr);
@@ -538,8 +538,8 @@ static void gst_osprey_sink_class_init(GstOspreySinkClass* klass) {
                         "spool only on PERSISTED",
                         uplink_get_type(), static_cast<gint>(UplinkKind::kAuto), kFlags));
   InstallString(gobject, PROP_CA_FILE, "ca-file", "CA file",
-                "wss:// only: PEM file of CA certificates to trust instead of the system store "
-                "(e.g. a self-signed TLS proxy). Empty: the system store",
+                "https:// and wss://: PEM file of CA certificates to trust instead of the system "
+                "store (e.g. osprey-server --self-signed's ca.pem). Empty: the system store",
                 nullptr);
 
   gst_element_class_add_static_pad_template(element, &sink_template);

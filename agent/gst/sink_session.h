@@ -38,7 +38,7 @@ namespace osprey::agent::sink {
 struct SinkSessionOptions {
   HttpTransportOptions transport;  // endpoint, stream, region, credentials, retention
   UplinkKind uplink = UplinkKind::kAuto;  // chunked HTTP or WebSocket (uplink_transport.h)
-  std::string ca_file;                    // wss:// only: CAs to trust instead of the system's
+  std::string ca_file;                    // https:// and wss://: CAs to trust instead of the system's
   SpoolOptions spool;
   int64_t fragment_ms = 2000;
   // How often the watch thread samples the uplink's counters.

@@ -3,28 +3,14 @@
 #include <algorithm>
 #include <random>
 
+#include "fragmenter_state.h"
+
 #include "osprey/base/logging.h"
 #include "osprey/fragments/mkv_writer.h"
 
 namespace osprey::agent {
 
 using fragments::ProducerMkvWriter;
-
-struct Fragmenter::State {
-  std::optional<VideoFormat> format;
-  int length_size = 4;
-  std::unique_ptr<ProducerMkvWriter> writer;
-  std::string stream_header;
-  // The open fragment.
-  bool open = false;
-  Fragment current;
-  std::optional<int64_t> last_frame_ms;
-  double frame_interval_ms = 0;  // moving average, for the cut tolerance
-  bool next_is_discontinuity = false;
-  // Timestamp repair.
-  std::optional<int64_t> last_ts;
-  int64_t offset_ms = 0;
-};
 
 bool ContainsIdr(std::span<const uint8_t> avcc, int length_size) {
   size_t pos = 0;
@@ -68,9 +54,20 @@ void Fragmenter::OnFormat(const VideoFormat& format) {
                {{"bytes", static_cast<uint64_t>(format.codec_private.size())}});
     return;
   }
-  Emit();  // a new header needs a new Segment: close what was open
+  // Queued units belong to the old format; a new header needs a new
+  // Segment: write them, close what was open.
+  if (st.format) Drain(/*all=*/true);
+  Emit();
   st.format = format;
   st.length_size = *ls;
+  RebuildHeader();
+  log::Info("agent.fragmenter", "stream format",
+            {{"width", format.width}, {"height", format.height}, {"nal_length_size", *ls}});
+}
+
+void Fragmenter::RebuildHeader() {
+  State& st = *state_;
+  if (!st.format) return;
   fragments::SegmentInfo info;
   info.timecode_scale_ns = 1000000;  // ms, as the KVS producer
   info.segment_uid = options_.segment_uid;
@@ -78,19 +75,36 @@ void Fragmenter::OnFormat(const VideoFormat& format) {
   info.muxing_app = "osprey-agent";
   info.writing_app = "osprey-agent";
   fragments::TrackEntry track;
-  track.number = 1;
+  track.number = kVideoTrack;
   track.uid = 1;
   track.type = 1;
   track.codec_id = "V_MPEG4/ISO/AVC";
   track.name = options_.track_name;
-  track.codec_private = format.codec_private;
-  if (format.width) track.pixel_width = format.width;
-  if (format.height) track.pixel_height = format.height;
-  st.writer = std::make_unique<ProducerMkvWriter>(info, std::vector<fragments::TrackEntry>{track});
+  track.codec_private = st.format->codec_private;
+  if (st.format->width) track.pixel_width = st.format->width;
+  if (st.format->height) track.pixel_height = st.format->height;
+  std::vector<fragments::TrackEntry> tracks{track};
+  if (st.audio_format) {
+    const AudioFormat& a = *st.audio_format;
+    fragments::TrackEntry audio;
+    audio.number = kAudioTrack;
+    audio.uid = 2;
+    audio.type = 2;
+    audio.codec_id = a.codec == AudioCodec::kAac ? "A_AAC" : "A_OPUS";
+    audio.name = options_.audio_track_name;
+    audio.codec_private = a.codec_private;
+    audio.sampling_frequency = static_cast<double>(a.sample_rate);
+    audio.channels = a.channels;
+    tracks.push_back(audio);
+  }
+  st.writer = std::make_unique<ProducerMkvWriter>(info, tracks);
   st.stream_header.clear();
   st.writer->WriteHeader(&st.stream_header);
-  log::Info("agent.fragmenter", "stream format",
-            {{"width", format.width}, {"height", format.height}, {"nal_length_size", *ls}});
+  st.video_only_stream_header.clear();
+  if (st.audio_format) {
+    ProducerMkvWriter video_only(info, {track});
+    video_only.WriteHeader(&st.video_only_stream_header);
+  }
 }
 
 int64_t Fragmenter::NextTimestamp(int64_t capture_ms, bool* discontinuity) {
@@ -123,6 +137,17 @@ int64_t Fragmenter::NextTimestamp(int64_t capture_ms, bool* discontinuity) {
 }
 
 void Fragmenter::OnAccessUnit(AccessUnit unit) {
+  if (!Interleaving()) {
+    WriteVideo(std::move(unit));
+    return;
+  }
+  State& st = *state_;
+  st.newest_video_ms = std::max(st.newest_video_ms, unit.capture_time_ms);
+  st.video_queue.push_back(std::move(unit));
+  Drain(/*all=*/false);
+}
+
+void Fragmenter::WriteVideo(AccessUnit unit) {
   State& st = *state_;
   ++stats_.units;
   if (!st.writer) {
@@ -170,7 +195,7 @@ void Fragmenter::OnAccessUnit(AccessUnit unit) {
     st.writer->StartCluster(static_cast<uint64_t>(ts), &st.current.cluster);
   }
   fragments::FrameSpec frame;
-  frame.track_number = 1;
+  frame.track_number = kVideoTrack;
   frame.timecode = ts;
   frame.keyframe = idr;
   frame.payload = unit.data;
@@ -181,7 +206,7 @@ void Fragmenter::OnAccessUnit(AccessUnit unit) {
     return;
   }
   ++st.current.frames;
-  st.current.duration_ms = ts - st.current.producer_timestamp_ms;
+  st.current.duration_ms = std::max(st.current.duration_ms, ts - st.current.producer_timestamp_ms);
 }
 
 void Fragmenter::Emit() {
@@ -189,6 +214,11 @@ void Fragmenter::Emit() {
   if (!st.open) return;
   st.open = false;
   ++stats_.fragments;
+  // A declared track without a frame is refused (4011): such a fragment
+  // (audio stalled, or dropped) goes out with the video-only header.
+  if (st.audio_format && st.current.audio_frames == 0) {
+    st.current.stream_header = st.video_only_stream_header;
+  }
   if (Status s = sink_->OnFragment(st.current); !s.ok()) {
     ++stats_.sink_errors;
     log::Error("agent.fragmenter", "fragment lost", {{"error", s.ToString()},
@@ -197,9 +227,15 @@ void Fragmenter::Emit() {
   st.current = Fragment{};
 }
 
-void Fragmenter::Flush() { Emit(); }
+void Fragmenter::Flush() {
+  Drain(/*all=*/true);
+  DropAudiolessStub();
+  Emit();
+}
 
 void Fragmenter::OnEnd(const Status& status) {
+  Drain(/*all=*/true);
+  DropAudiolessStub();
   Emit();
   end_status_ = status;
 }

@@ -1,4 +1,5 @@
-// osprey-agent: capture -> fragmenter -> spool -> uplink.
+// osprey-agent: capture -> fragmenter -> spool -> uplink, for one camera
+// from flags or for many cameras from a TOML file (agent/README.md).
 //
 //   osprey-agent --endpoint http://host:port --stream NAME
 //                --source testsrc|file:PATH|file+loop:PATH|rtsp://...|v4l2:/dev/video0
@@ -6,16 +7,21 @@
 //                [--fragment-ms 2000] [--region us-east-1] [--retention-hours 24]
 //                [--width 640 --height 480 --fps 15 --bitrate-kbps 1000] [--log-level info]
 //                [--uplink auto|http|ws] [--ca-file PEM] [--control-endpoint http://host:port]
+//                [--metrics-listen 127.0.0.1:9471]
+//   osprey-agent --config /etc/osprey/agent.toml [--print-config]
 //
-// --uplink: auto (default) picks the WebSocket ingest for ws:// and wss://
-// endpoints and chunked HTTP PutMedia for http:// (agent/README.md).
+// Every settings flag is a key of the config table (agent_config.h); --help
+// lists them with their defaults.
 //
-// Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN).
-// A camera or device whose pipeline fails is restarted with backoff; a file
-// ends the agent at its end.
-// SIGTERM/SIGINT: stop capture, flush the open fragment into the spool, give
-// the uplink up to --drain-ms (5000) to get it PERSISTED, exit 0. What is not
-// uploaded stays in the spool for the next start.
+// Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN),
+// or access_key_id/secret_access_key in the file. Each camera runs in a
+// CameraRunner (camera_runner.h): a camera or device whose pipeline fails is
+// restarted with backoff; a file ends its camera at its end, and the agent
+// exits once every camera has ended (1 if a file could not be read).
+// SIGTERM/SIGINT: stop every capture, flush each open fragment into its
+// spool, give the uplinks up to drain_ms (5000), together, to get them
+// PERSISTED, exit 0. What is not uploaded stays in the spools.
+// Exit 2: a usage or configuration error, with one line naming the key.
 #include <malloc.h>
 #include <signal.h>
 
@@ -26,14 +32,12 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include "osprey/agent/capture_source.h"
-#include "osprey/agent/fragmenter.h"
-#include "osprey/agent/spool.h"
-#include "osprey/agent/spool_sink.h"
-#include "osprey/agent/uplink.h"
+#include "osprey/agent/agent_config.h"
+#include "osprey/agent/camera_runner.h"
+#include "osprey/agent/metrics_server.h"
 #include "osprey/agent/uplink_transport.h"
-#include "osprey/auth/sigv4.h"
 #include "osprey/base/logging.h"
 
 namespace {
@@ -44,45 +48,120 @@ using namespace osprey::agent;  // NOLINT
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
-// Serialises capture callbacks with the final Flush() and records the end.
-class CaptureToFragmenter final : public CaptureSink {
- public:
-  explicit CaptureToFragmenter(Fragmenter* f) : f_(f) {}
-  void OnFormat(const VideoFormat& v) override { f_->OnFormat(v); }
-  void OnAccessUnit(AccessUnit unit) override { f_->OnAccessUnit(std::move(unit)); }
-  void OnEnd(const Status& s) override {
-    f_->OnEnd(s);
-    if (!s.ok()) log::Error("agent", "capture ended", {{"error", s.ToString()}});
-    else log::Info("agent", "capture ended (end of stream)");
-    ended_ = true;
-  }
-  bool ended() const { return ended_; }
-  // Only between a source's Stop() and the next source's Start().
-  void Reset() { ended_ = false; }
-
- private:
-  Fragmenter* f_;
-  std::atomic<bool> ended_{false};
-};
-
-// Sleeps `d` unless a signal asks the agent to stop first.
-void SleepUnlessStopped(std::chrono::milliseconds d) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!g_stop && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+// A configuration error: one line naming the key, exit 2.
+int ConfigError(const std::string& why) {
+  std::fprintf(stderr, "osprey-agent: %s\n", why.c_str());
+  return 2;
 }
 
 int Usage(const std::string& why) {
   std::fprintf(stderr,
                "osprey-agent: %s\nusage: osprey-agent --endpoint http://host:port --stream NAME "
                "--source testsrc|file:PATH|file+loop:PATH|rtsp://...|v4l2:/dev/videoN "
-               "--spool-dir DIR [--spool-bytes N] [--spool-policy drop-oldest|refuse-new] "
-               "[--fragment-ms 2000] [--region R] [--retention-hours H] [--width W] [--height H] "
-               "[--fps F] [--bitrate-kbps K] [--drain-ms 5000] [--log-level debug|info|warn|error] "
-               "[--uplink auto|http|ws] [--ca-file PEM] [--control-endpoint http://host:port]\n",
+               "--spool-dir DIR [--flag VALUE ...]\n"
+               "       osprey-agent --config FILE [--print-config]\n"
+               "       osprey-agent --help\n",
                why.c_str());
   return 2;
+}
+
+void PrintHelp() {
+  std::printf(
+      "osprey-agent: capture, spool and upload video to an Osprey (or KVS) server.\n\n"
+      "  osprey-agent --config FILE [--print-config]   cameras from a TOML file\n"
+      "  osprey-agent --FLAG=VALUE ...                  one camera from flags:\n\n");
+  for (const AgentFlagHelp& f : AgentFlags()) {
+    std::printf("  %s=%s\n      %s\n", f.flag.c_str(), f.default_value.c_str(), f.help.c_str());
+  }
+}
+
+// Both modes end here: start every camera, supervise, stop on a signal.
+int Run(AgentConfig config) {
+  log::Level level;
+  log::ParseLevel(config.log_level, &level);  // checked by the loader
+  log::SetLevel(level);
+  if (Status s = ResolveCredentials(&config, [](const char* n) { return std::getenv(n); }); !s.ok()) {
+    return Usage(s.message());
+  }
+  WebSocketTransportOptions transport;
+  transport.ca_file = config.ca_file;
+  transport.control_endpoint = config.control_endpoint;
+  transport.common.endpoint = config.endpoint;
+  transport.common.region = config.region;
+  transport.common.credentials.access_key_id = config.access_key_id;
+  transport.common.credentials.secret_access_key = config.secret_access_key;
+  transport.common.credentials.session_token = config.session_token;
+  const UplinkKind kind = *ParseUplinkKind(config.uplink);  // checked by the loader
+
+  std::vector<std::unique_ptr<CameraRunner>> runners;
+  for (const CameraConfig& camera : config.cameras) {
+    auto runner = CameraRunner::Open({camera, transport, kind});
+    if (!runner.ok()) {
+      if (runner.status().code() == Status::Code::kInvalidArgument) {
+        return Usage(camera.stream + ": " + runner.status().message());
+      }
+      log::Error("agent", "cannot open the spool",
+                 {{"stream", camera.stream}, {"error", runner.status().ToString()}});
+      return 1;
+    }
+    runners.push_back(std::move(*runner));
+  }
+
+  struct sigaction sa{};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+
+  std::unique_ptr<MetricsServer> metrics;
+  if (!config.metrics_listen.empty()) {
+    auto cameras = [&runners] {
+      std::vector<CameraMetrics> out;
+      for (const auto& r : runners) out.push_back(r->Metrics());
+      return out;
+    };
+    auto upload = [&runners](std::string_view stream, int64_t from_ms, int64_t to_ms) -> Result<size_t> {
+      for (const auto& r : runners) {
+        if (r->stream() == stream) return r->QueueUpload(from_ms, to_ms);
+      }
+      return Status::NotFound("no camera streams to " + std::string(stream));
+    };
+    auto started = MetricsServer::Start(config.metrics_listen, AgentHttpHandler(cameras, upload));
+    if (!started.ok()) {
+      log::Error("agent", "cannot serve metrics", {{"error", started.status().ToString()}});
+      return started.status().code() == Status::Code::kInvalidArgument ? 2 : 1;
+    }
+    metrics = std::move(*started);
+    log::Info("agent", "serving /metrics", {{"listen", config.metrics_listen},
+                                             {"port", int64_t{metrics->port()}}});
+  }
+
+  for (auto& r : runners) r->Start();
+  while (!g_stop) {
+    bool all_finished = true;
+    for (auto& r : runners) {
+      r->Poll();
+      all_finished = all_finished && r->finished();
+    }
+    if (all_finished) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  bool failed = false;
+  for (auto& r : runners) {
+    r->StopCapture();
+    failed = failed || r->failed();
+  }
+  // One drain budget for all cameras: each uplink keeps uploading while the
+  // ones before it are waited for.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.drain_ms);
+  for (auto& r : runners) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    bool drained = r->StopUplink(failed ? std::chrono::milliseconds(0)
+                                        : std::max(left, std::chrono::milliseconds(0)));
+    r->LogStopped(drained);
+  }
+  metrics.reset();  // before the runners it reads
+  return failed ? 1 : 0;
 }
 
 }  // namespace
@@ -93,15 +172,19 @@ int main(int argc, char** argv) {
   // syncer) need no more than two, which keeps a camera's RSS under the
   // 30 MiB target (bench/agent.sh).
   mallopt(M_ARENA_MAX, 2);
-  std::map<std::string, std::string> flags = {
-      {"--spool-bytes", std::to_string(uint64_t{1} << 30)}, {"--fragment-ms", "2000"},
-      {"--region", "us-east-1"}, {"--retention-hours", "24"}, {"--width", "640"},
-      {"--height", "480"}, {"--fps", "15"}, {"--bitrate-kbps", "1000"}, {"--drain-ms", "5000"},
-      {"--spool-policy", "drop-oldest"}, {"--log-level", "info"},
-      {"--endpoint", ""}, {"--stream", ""}, {"--source", ""}, {"--spool-dir", ""},
-      {"--uplink", "auto"}, {"--ca-file", ""}, {"--control-endpoint", ""}};
+  std::map<std::string, std::string> flags;
+  std::string config_path;
+  bool print_config = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      PrintHelp();
+      return 0;
+    }
+    if (arg == "--print-config") {
+      print_config = true;
+      continue;
+    }
     std::string value;
     if (size_t eq = arg.find('='); eq != std::string::npos) {
       value = arg.substr(eq + 1);
@@ -111,157 +194,27 @@ int main(int argc, char** argv) {
     } else {
       return Usage("missing value for " + arg);
     }
-    if (!flags.count(arg)) return Usage("unknown flag " + arg);
-    flags[arg] = value;
-  }
-  for (const char* required : {"--endpoint", "--stream", "--source", "--spool-dir"}) {
-    if (flags[required].empty()) return Usage(std::string(required) + " is required");
-  }
-  log::Level level;
-  if (!log::ParseLevel(flags["--log-level"], &level)) return Usage("bad --log-level");
-  log::SetLevel(level);
-  auto number = [&](const char* name, int64_t min) -> int64_t {
-    char* end = nullptr;
-    long long v = std::strtoll(flags[name].c_str(), &end, 10);
-    if (*end != '\0' || v < min) {
-      std::fprintf(stderr, "osprey-agent: bad %s\n", name);
-      std::exit(2);
+    if (arg == "--config") {
+      config_path = value;
+    } else if (IsAgentFlag(arg)) {
+      flags[arg] = value;
+    } else {
+      return Usage("unknown flag " + arg);
     }
-    return v;
-  };
-  const char* ak = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* sk = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (ak == nullptr || sk == nullptr) return Usage("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set");
-
-  CaptureOptions capture;
-  if (Status s = ParseSource(flags["--source"], &capture); !s.ok()) return Usage(s.message());
-  capture.fragment_ms = static_cast<uint32_t>(number("--fragment-ms", 100));
-  capture.width = static_cast<uint32_t>(number("--width", 16));
-  capture.height = static_cast<uint32_t>(number("--height", 16));
-  capture.fps = static_cast<uint32_t>(number("--fps", 1));
-  capture.bitrate_kbps = static_cast<uint32_t>(number("--bitrate-kbps", 10));
-
-  SpoolOptions spool_options;
-  spool_options.dir = flags["--spool-dir"];
-  spool_options.max_bytes = static_cast<uint64_t>(number("--spool-bytes", 64 << 10));
-  if (flags["--spool-policy"] == "refuse-new") {
-    spool_options.policy = SpoolOverflowPolicy::kRefuseNew;
-  } else if (flags["--spool-policy"] != "drop-oldest") {
-    return Usage("bad --spool-policy");
   }
-  Result<std::unique_ptr<Spool>> spool = Spool::Open(spool_options);
-  if (!spool.ok()) {
-    log::Error("agent", "cannot open the spool", {{"error", spool.status().ToString()}});
-    return 1;
+  if (!config_path.empty() && !flags.empty()) {
+    return Usage("--config takes the settings from the file; " + flags.begin()->first +
+                 " cannot be combined with it");
   }
-
-  WebSocketTransportOptions uplink_options;
-  HttpTransportOptions& transport_options = uplink_options.common;
-  uplink_options.ca_file = flags["--ca-file"];
-  uplink_options.control_endpoint = flags["--control-endpoint"];
-  transport_options.endpoint = flags["--endpoint"];
-  transport_options.stream_name = flags["--stream"];
-  transport_options.region = flags["--region"];
-  transport_options.retention_hours = static_cast<int>(number("--retention-hours", 0));
-  transport_options.credentials.access_key_id = ak;
-  transport_options.credentials.secret_access_key = sk;
-  if (const char* token = std::getenv("AWS_SESSION_TOKEN")) {
-    transport_options.credentials.session_token = token;
+  Result<AgentConfig> config =
+      config_path.empty() ? AgentConfigFromFlags(flags) : LoadAgentConfigFile(config_path);
+  if (!config.ok()) {
+    return config_path.empty() ? Usage(config.status().message())
+                               : ConfigError(config.status().message());
   }
-  Result<UplinkKind> uplink_kind = ParseUplinkKind(flags["--uplink"]);
-  if (!uplink_kind.ok()) return Usage(uplink_kind.status().message());
-  auto transport = MakeUplinkTransport(*uplink_kind, uplink_options);
-  if (!transport.ok()) return Usage(transport.status().message());
-
-  struct sigaction sa{};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-
-  Uplink uplink(UplinkOptions{}, spool->get(), transport->get());
-  uplink.Start();
-
-  SpoolFragmentSink spool_sink(spool->get(), "agent");
-  FragmenterOptions fragmenter_options;
-  fragmenter_options.target_ms = capture.fragment_ms;
-  fragmenter_options.min_timestamp_ms = (*spool)->LastProducerTimestamp();
-  // A SegmentUID that stays the same across restarts (the KVS producer keeps
-  // it across sessions), so a restart does not change the stream header and
-  // the backlog and the new fragments share one PutMedia session.
-  const std::string uid_hex = auth::Sha256Hex("osprey-agent/" + flags["--stream"]);
-  for (size_t i = 0; i < 32; i += 2) {
-    fragmenter_options.segment_uid.push_back(
-        static_cast<char>(std::stoi(uid_hex.substr(i, 2), nullptr, 16)));
+  if (print_config) {
+    std::fputs(AgentConfigToToml(*config).c_str(), stdout);
+    return 0;
   }
-  Fragmenter fragmenter(fragmenter_options, &spool_sink);
-  CaptureToFragmenter capture_sink(&fragmenter);
-  // A camera, a device or the test pattern is live: when its pipeline fails
-  // (camera rebooting, network down, device unplugged) or never starts (the
-  // camera is still off at boot), it is rebuilt after a backoff of 1 s
-  // doubling to 30 s, reset once a pipeline has run for a minute. Footage
-  // after the gap gets a discontinuity (the fragmenter sees the clock jump).
-  // A file ends the agent: at its end (exit 0) or when it cannot be read (1).
-  const bool live = capture.kind != SourceKind::kFile;
-  constexpr auto kBackoffMin = std::chrono::milliseconds(1000);
-  constexpr auto kBackoffMax = std::chrono::milliseconds(30000);
-  auto backoff = kBackoffMin;
-  std::unique_ptr<CaptureSource> source;
-  auto started_at = std::chrono::steady_clock::now();
-  int64_t restarts = 0;
-  bool first = true;
-  while (!g_stop) {
-    if (source == nullptr) {
-      auto opened = OpenGstCaptureSource(capture);
-      Status started = opened.ok() ? (*opened)->Start(&capture_sink) : opened.status();
-      if (!started.ok()) {
-        if (!live) {
-          log::Error("agent", "cannot start capture", {{"error", started.ToString()}});
-          uplink.Stop(std::chrono::milliseconds(0));
-          return 1;
-        }
-        log::Warn("agent", "capture did not start; retrying",
-                  {{"error", started.ToString()}, {"backoff_ms", int64_t(backoff.count())}});
-        SleepUnlessStopped(backoff);
-        backoff = std::min(backoff * 2, kBackoffMax);
-        continue;
-      }
-      source = std::move(*opened);
-      started_at = std::chrono::steady_clock::now();
-      if (first) {
-        log::Info("agent", "running",
-                  {{"stream", flags["--stream"]}, {"source", flags["--source"]},
-                   {"spool_dir", spool_options.dir},
-                   {"uplink", UplinkKindName(*ResolveUplinkKind(*uplink_kind, flags["--endpoint"]))}});
-        first = false;
-      } else {
-        log::Info("agent", "capture restarted", {{"restarts", restarts}});
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!capture_sink.ended()) continue;
-    if (!live) break;
-    source->Stop();
-    source.reset();
-    capture_sink.Reset();
-    ++restarts;
-    if (std::chrono::steady_clock::now() - started_at > std::chrono::minutes(1)) {
-      backoff = kBackoffMin;
-    }
-    log::Warn("agent", "capture lost; restarting", {{"backoff_ms", int64_t(backoff.count())}});
-    SleepUnlessStopped(backoff);
-    backoff = std::min(backoff * 2, kBackoffMax);
-  }
-  if (source != nullptr) source->Stop();
-  fragmenter.Flush();  // the open fragment starts with an IDR: keep it
-  const bool drained = uplink.Stop(std::chrono::milliseconds(number("--drain-ms", 0)));
-  const SpoolStats st = (*spool)->Stats();
-  const UplinkStats up = uplink.Stats();
-  const FragmenterStats& fs = fragmenter.stats();
-  log::Info("agent", "stopped",
-            {{"drained", drained}, {"fragments", fs.fragments}, {"spool_last_seq", st.last_seq},
-             {"spool_acked_seq", st.acked_seq}, {"persisted", up.persisted},
-             {"sent", up.fragments_sent}, {"sessions", up.sessions}, {"rejected", up.rejected},
-             {"capture_restarts", restarts}, {"dropped_units", fs.dropped_units}, {"repaired_timestamps", fs.repaired_timestamps},
-             {"discontinuities", fs.discontinuities}, {"spool_dropped", st.dropped_fragments}});
-  return 0;
+  return Run(std::move(config).value());
 }

@@ -50,7 +50,13 @@ TEST(ParseEndpointTest, AcceptsHttpHostPort) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->host, "osprey.local");
   EXPECT_EQ(d->port, 80);
-  for (const char* bad : {"https://x", "x:80", "http://", "http://h:0", "http://h:99999",
+  auto s = client::ParseEndpoint("https://osprey.local:8443");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->tls);
+  EXPECT_EQ(s->port, 8443);
+  EXPECT_FALSE(d->tls);
+  EXPECT_EQ(client::ParseEndpoint("https://osprey.local")->port, 443);
+  for (const char* bad : {"ftp://x", "x:80", "http://", "https://", "http://h:0", "http://h:99999",
                           "http://h/path"}) {
     EXPECT_EQ(client::ParseEndpoint(bad).status().code(), Status::Code::kInvalidArgument) << bad;
   }

@@ -41,8 +41,11 @@ TEST(UplinkKindTest, AutoFollowsTheScheme) {
   // The server has both routes on one port: an explicit choice wins.
   EXPECT_EQ(*ResolveUplinkKind(UplinkKind::kWebSocket, "http://h:1"), UplinkKind::kWebSocket);
   EXPECT_EQ(*ResolveUplinkKind(UplinkKind::kHttp, "ws://h:1"), UplinkKind::kHttp);
-  EXPECT_FALSE(ResolveUplinkKind(UplinkKind::kHttp, "wss://h").ok());  // no TLS in HTTP client
-  EXPECT_FALSE(ResolveUplinkKind(UplinkKind::kAuto, "https://h").ok());
+  // TLS either way: https:// for PutMedia, wss:// for the WebSocket.
+  EXPECT_EQ(*ResolveUplinkKind(UplinkKind::kHttp, "wss://h"), UplinkKind::kHttp);
+  EXPECT_EQ(*ResolveUplinkKind(UplinkKind::kAuto, "https://h"), UplinkKind::kHttp);
+  EXPECT_EQ(*ResolveUplinkKind(UplinkKind::kWebSocket, "https://h"), UplinkKind::kWebSocket);
+  EXPECT_FALSE(ResolveUplinkKind(UplinkKind::kAuto, "ftp://h").ok());
   EXPECT_FALSE(ResolveUplinkKind(UplinkKind::kAuto, "h:1").ok());
 }
 
@@ -62,7 +65,11 @@ TEST(WsEndpointTest, ParsesSchemesHostsAndPorts) {
   e = *ParseWsEndpoint("ws://[::1]:9000");
   EXPECT_EQ(e.host, "::1");
   EXPECT_EQ(e.host_header, "[::1]:9000");
-  for (const char* bad : {"https://h", "ws://", "ws://h:0", "ws://h:70000", "ws://h:1x",
+  e = *ParseWsEndpoint("https://osprey.example:8443");
+  EXPECT_TRUE(e.tls);
+  EXPECT_EQ(e.port, 8443);
+  EXPECT_EQ(e.host_header, "osprey.example:8443");
+  for (const char* bad : {"ftp://h", "ws://", "ws://h:0", "ws://h:70000", "ws://h:1x",
                           "ws://h:1/prefix", "ws://[::1"}) {
     Result<WsEndpoint> r = ParseWsEndpoint(bad);
     ASSERT_FALSE(r.ok()) << bad;
@@ -237,19 +244,18 @@ TEST(WsTransportTest, RefusedConnectionIsUnavailable) {
   EXPECT_EQ(session.status().code(), Status::Code::kUnavailable) << session.status().ToString();
 }
 
-TEST(WsTransportTest, WssWithoutControlEndpointTrustsTheStreamOnce) {
-  // No control plane over TLS: the first EnsureStream lets the upgrade
-  // answer; asked again (after "not found"), it says what to do.
+TEST(WsTransportTest, WssDerivesAnHttpsControlEndpoint) {
+  // DescribeStream goes to https://127.0.0.1:1, where nobody listens: the
+  // stream is checked (and would be created) over TLS, not trusted blindly.
   auto transport = MakeWebSocketTransport(Options("wss://127.0.0.1:1"));
   ASSERT_TRUE(transport.ok());
-  EXPECT_TRUE((*transport)->EnsureStream().ok());
-  Status again = (*transport)->EnsureStream();
-  EXPECT_EQ(again.code(), Status::Code::kFailedPrecondition);
-  EXPECT_NE(again.message().find("--control-endpoint"), std::string::npos);
+  Status s = (*transport)->EnsureStream();
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("connect 127.0.0.1:1"), std::string::npos) << s.ToString();
 }
 
 TEST(WsTransportTest, BadOptionsAreInvalidArgument) {
-  EXPECT_EQ(MakeWebSocketTransport(Options("https://h")).status().code(),
+  EXPECT_EQ(MakeWebSocketTransport(Options("ftp://h")).status().code(),
             Status::Code::kInvalidArgument);
   WebSocketTransportOptions no_stream = Options("ws://h:1");
   no_stream.common.stream_name.clear();

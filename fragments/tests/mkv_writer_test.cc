@@ -111,6 +111,45 @@ TEST(MkvWriterTest, ProducerClusterBytesMatchThePicLayout) {
   EXPECT_EQ(out, expected);
 }
 
+// The audio TrackEntry kvssink writes for Opus (and what the agent writes
+// with --audio opus): A_OPUS, the OpusHead as CodecPrivate, Audio with an
+// 8-byte float SamplingFrequency and Channels.
+TEST(MkvWriterTest, OpusAudioTrackBytesAndRoundTrip) {
+  TrackEntry a;
+  a.number = 2;
+  a.uid = 2;
+  a.type = 2;
+  a.codec_id = "A_OPUS";
+  a.name = "audio";
+  a.codec_private = std::string("OpusHead\x01\x02\x38\x01\x80\xbb\x00\x00\x00\x00\x00", 19);
+  a.sampling_frequency = 48000.0;
+  a.channels = 2;
+  const std::string tracks = EncodeTracks({a});
+  // Audio master: SamplingFrequency (B5, 8-byte IEEE double 48000.0) then
+  // Channels (9F) 2.
+  const std::string audio("\xE1\x8D\xB5\x88\x40\xE7\x70\x00\x00\x00\x00\x00\x9F\x81\x02", 15);
+  EXPECT_NE(tracks.find(audio), std::string::npos);
+  EXPECT_NE(tracks.find(std::string("\x63\xA2\x93", 3) + a.codec_private), std::string::npos);
+
+  TrackEntry v = TestTracks()[0];
+  ProducerMkvWriter w(TestInfo(), {v, a});
+  std::string out;
+  w.WriteHeader(&out);
+  w.StartCluster(5000, &out);
+  ASSERT_TRUE(w.WriteFrame({1, 5000, true, "IDR"}, &out).ok());
+  ASSERT_TRUE(w.WriteFrame({2, 5000, true, "opus0"}, &out).ok());
+  ASSERT_TRUE(w.WriteFrame({2, 5020, true, "opus1"}, &out).ok());
+  ASSERT_TRUE(w.WriteFrame({1, 5033, false, "P"}, &out).ok());
+  ParseOutcome p = ParseEveryWay(out);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  ASSERT_EQ(p.recorder.tracks.size(), 2u);
+  EXPECT_EQ(p.recorder.tracks[1], a);
+  ASSERT_EQ(p.recorder.frames.size(), 4u);
+  EXPECT_EQ(p.recorder.frames[1], (OwnedFrame{2, 5000, true, "opus0"}));
+  EXPECT_EQ(p.recorder.frames[2].timecode, 5020);
+  EXPECT_TRUE(p.recorder.frames[2].keyframe);
+}
+
 TEST(MkvWriterTest, ProducerRejectsBadFrames) {
   ProducerMkvWriter w(TestInfo(), TestTracks());
   std::string out;

@@ -59,15 +59,22 @@ std::string AacCodecsString(std::string_view asc) {
   return "mp4a.40." + std::to_string(aot);
 }
 
+std::string AudioCodecsString(const Track& track) {
+  if (track.codec == Codec::kAac) return AacCodecsString(track.codec_private);
+  if (track.codec == Codec::kOpus) return "opus";  // RFC 6381 / the Opus-in-MP4 spec
+  return "";
+}
+
 Result<VideoInfo> DescribeTrack(const Track& track) {
   switch (track.codec) {
     case Codec::kH264:
       return ParseAvcDecoderConfig(track.codec_private);
     case Codec::kH265:
       return ParseHevcDecoderConfig(track.codec_private);
-    case Codec::kAac: {
+    case Codec::kAac:
+    case Codec::kOpus: {
       VideoInfo info;
-      info.codecs = AacCodecsString(track.codec_private);
+      info.codecs = AudioCodecsString(track);
       return info;
     }
     case Codec::kUnsupported:

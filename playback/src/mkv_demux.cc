@@ -136,6 +136,7 @@ Codec CodecFromMatroska(std::string_view codec_id) {
   if (codec_id == "V_MPEG4/ISO/AVC") return Codec::kH264;
   if (codec_id == "V_MPEGH/ISO/HEVC") return Codec::kH265;
   if (codec_id.substr(0, 5) == "A_AAC") return Codec::kAac;
+  if (codec_id == "A_OPUS") return Codec::kOpus;
   return Codec::kUnsupported;
 }
 

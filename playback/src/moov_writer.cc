@@ -1,5 +1,6 @@
 // ISO/IEC 14496-12 moov boxes; sample entries from ISO/IEC 14496-15 (AVC,
-// HEVC) and 14496-14 (esds).
+// HEVC), 14496-14 (esds) and "Encapsulation of Opus in ISO Base Media File
+// Format" (Opus, dOps).
 #include "moov_writer.h"
 
 #include "osprey/playback/mp4_segments.h"
@@ -68,6 +69,46 @@ void WriteAudioSampleEntry(BoxWriter* w, const Track& t) {
   w->End(entry);
 }
 
+uint32_t Le16(std::string_view s, size_t at) {
+  return uint32_t(uint8_t(s[at])) | (uint32_t(uint8_t(s[at + 1])) << 8);
+}
+
+// 'Opus' AudioSampleEntry with its dOps box, converted from the Matroska
+// CodecPrivate (an OpusHead, RFC 7845 5.1: little-endian, version 1) to
+// dOps (big-endian, version 0; the channel mapping table is the same).
+Status WriteOpusSampleEntry(BoxWriter* w, const Track& t) {
+  const std::string& head = t.codec_private;
+  if (head.size() < 19 || head.compare(0, 8, "OpusHead") != 0) {
+    return Status::InvalidArgument("Opus track " + std::to_string(t.number) +
+                                   ": CodecPrivate is not an OpusHead");
+  }
+  const uint8_t channels = uint8_t(head[9]);
+  const uint8_t family = uint8_t(head[18]);
+  if (channels == 0 || (family != 0 && head.size() < 21u + channels)) {
+    return Status::InvalidArgument("Opus track " + std::to_string(t.number) +
+                                   ": OpusHead channel mapping truncated");
+  }
+  const size_t entry = w->Begin("Opus");
+  w->Zeros(6);
+  w->U16(1);  // data_reference_index
+  w->Zeros(8);
+  w->U16(channels);
+  w->U16(16);  // samplesize
+  w->Zeros(4);
+  w->U32(48000u << 16);
+  const size_t dops = w->Begin("dOps");
+  w->U8(0);  // Version
+  w->U8(channels);
+  w->U16(Le16(head, 10));  // PreSkip
+  w->U32(Le16(head, 12) | (Le16(head, 14) << 16));  // InputSampleRate
+  w->U16(Le16(head, 16));  // OutputGain (signed, same bits)
+  w->U8(family);
+  if (family != 0) w->Bytes(std::string_view(head).substr(19, 2u + channels));
+  w->End(dops);
+  w->End(entry);
+  return Status::Ok();
+}
+
 Status WriteSampleEntry(BoxWriter* w, const Track& t) {
   switch (t.codec) {
     case Codec::kH264:
@@ -79,6 +120,8 @@ Status WriteSampleEntry(BoxWriter* w, const Track& t) {
     case Codec::kAac:
       WriteAudioSampleEntry(w, t);
       return Status::Ok();
+    case Codec::kOpus:
+      return WriteOpusSampleEntry(w, t);
     case Codec::kUnsupported:
       break;
   }

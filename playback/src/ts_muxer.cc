@@ -76,6 +76,7 @@ class TsMuxer {
         par->sample_rate = int(t.sample_rate);
         av_channel_layout_default(&par->ch_layout, t.channels ? int(t.channels) : 2);
         break;
+      case Codec::kOpus:
       case Codec::kUnsupported:
         return Status::InvalidArgument("unsupported codec " + t.codec_id);
     }
@@ -138,6 +139,8 @@ struct Pending {
 
 }  // namespace
 
+bool TsCarries(const Track& track) { return track.is_video() || track.codec == Codec::kAac; }
+
 Result<std::string> BuildTsSegment(const DemuxedFragment& fragment) {
   std::string out;
   TsMuxer muxer;
@@ -145,7 +148,7 @@ Result<std::string> BuildTsSegment(const DemuxedFragment& fragment) {
   std::vector<Pending> packets;
   int stream = 0;
   for (const TrackSamples& ts : fragment.tracks) {
-    if (ts.track.codec == Codec::kUnsupported || ts.samples.empty()) continue;
+    if (!TsCarries(ts.track) || ts.samples.empty()) continue;
     OSPREY_RETURN_IF_ERROR(muxer.AddStream(ts.track));
     int64_t delay = 0;
     for (const Sample& s : ts.samples) delay = std::max(delay, s.dts_us - s.pts_us);

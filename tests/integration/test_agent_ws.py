@@ -176,7 +176,6 @@ def test_ws_bad_secret_key_reports_the_403(server, tmp_path):
 def test_agent_rejects_a_bad_uplink_flag(tmp_path):
     env = dict(os.environ, AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b")
     for flags, why in [(["--uplink", "carrier-pigeon"], "uplink must be http, ws or auto"),
-                       (["--uplink", "http", "--endpoint", "wss://127.0.0.1:1"], "no TLS"),
                        (["--endpoint", "ftp://127.0.0.1:1"], "endpoint must start with")]:
         args = [AGENT_BIN, "--endpoint", "ws://127.0.0.1:1", "--stream", "s", "--source",
                 "testsrc", "--spool-dir", str(tmp_path / "spool"), *flags]
@@ -275,7 +274,8 @@ def test_wss_through_a_local_tls_terminator(server, tmp_path):
         log = log_path.read_text()
         assert "TLS handshake failed" in log, log[-3000:]
 
-        # A wrong secret: the upgrade itself is answered 403 (through nginx).
+        # A wrong secret: refused with 403 (through nginx) at the first call,
+        # the DescribeStream that wss:// now sends over https:// first.
         log_path = tmp_path / "agent-badkey.log"
         agent = start_agent(endpoint, "wss-cam", tmp_path / "spool-badkey",
                             (server.credentials()[0], "wrong-secret"), log_path,
@@ -284,8 +284,8 @@ def test_wss_through_a_local_tls_terminator(server, tmp_path):
         stats = stop_agent(agent, log_path)
         assert stats["persisted"] == "0", stats
         log = log_path.read_text()
-        assert "PermissionDenied: WebSocket upgrade to 127.0.0.1:%d refused: HTTP 403" % tls_port \
-            in log, log[-3000:]
+        assert "PermissionDenied: DescribeStream: HTTP 403" in log, log[-3000:]
+        assert "the server refused the credentials" in log, log[-3000:]
 
         log_path = tmp_path / "agent.log"
         agent = start_agent(endpoint, "wss-cam", tmp_path / "spool", server.credentials(),

@@ -9,8 +9,10 @@ manifests, checked against the code they describe (issue 9, item 4).
   with the exact arguments osprey-agent@.service builds from
   deploy/config/osprey-agent.env, streams to a live server and stops cleanly.
   (Each sample equals the built-in defaults: server_config and
-  ml_config_sample check that in C++; the agent, which has no config loader,
-  is checked here against the defaults table of agent/src/main.cc.)
+  ml_config_sample check that in C++; the agent's flags against
+  `osprey-agent --help`, and deploy/config/osprey-agent.toml, with every
+  commented key uncommented, against `osprey-agent --config FILE
+  --print-config` of the file as shipped.)
 - Docker and Kubernetes cannot run here (no engine, no cluster): their YAML
   is parsed and every cross-reference (image, port, paths, config keys,
   health endpoint, grace periods) is compared with the code's defaults.
@@ -33,7 +35,8 @@ import conftest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEPLOY = os.path.join(ROOT, "deploy")
-UNITS = ["osprey-server.service", "osprey-agent@.service", "osprey-ml.service"]
+UNITS = ["osprey-server.service", "osprey-agent@.service", "osprey-ml.service",
+         "osprey-agent.service"]
 BINS = {
     "osprey-server": conftest.SERVER_BIN,
     "osprey-agent": os.environ.get("OSPREY_AGENT_BIN", os.path.join(ROOT, "build/bin/osprey-agent")),
@@ -52,7 +55,7 @@ SERVER_PORT = 9470  # ServerOptions::listen's default port
 # implies (NoNewPrivileges, ProtectSystem, PrivateTmp) do not move the
 # rating, so test_units_hardening_and_lifecycle checks them by name.
 MAX_EXPOSURE = {"osprey-server.service": 1.4, "osprey-ml.service": 1.4,
-                "osprey-agent@.service": 1.9}
+                "osprey-agent@.service": 1.9, "osprey-agent.service": 1.9}
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 65, 1
 
@@ -163,10 +166,11 @@ def test_units_hardening_and_lifecycle():
             assert setting in entries, f"{unit}: {setting[0]}={setting[1]} missing"
         # None of the programs calls sd_notify: Type=notify would time out.
         assert unit_value(text, "Type") == "exec", unit
-        assert ("PrivateDevices", "yes") in entries or unit.startswith("osprey-agent@"), unit
-    agent = read("deploy", "systemd", "osprey-agent@.service")
-    assert "char-video4linux rw" in unit_value(agent, "DeviceAllow")
-    assert unit_value(agent, "DevicePolicy") == "closed"
+        assert ("PrivateDevices", "yes") in entries or unit.startswith("osprey-agent"), unit
+    for unit in ("osprey-agent@.service", "osprey-agent.service"):
+        agent = read("deploy", "systemd", unit)
+        assert "char-video4linux rw" in unit_value(agent, "DeviceAllow")
+        assert unit_value(agent, "DevicePolicy") == "closed"
 
 
 def test_server_unit_stop_timeout_covers_the_drain():
@@ -185,20 +189,11 @@ def test_server_unit_stop_timeout_covers_the_drain():
 # ---- agent: the unit's flag mapping and the env sample ---------------------
 
 def agent_defaults():
-    """--flag -> default, from the defaults table in agent/src/main.cc."""
-    source = read("agent", "src", "main.cc")
-    table = source[source.index("std::map<std::string, std::string> flags"):]
-    table = table[:table.index("};")]
-    out = {}
-    for flag, value in re.findall(r'\{"(--[a-z-]+)",\s*("[^"]*"|std::to_string\([^)]*\))\}', table):
-        value = value.strip()
-        if value.startswith('"'):
-            out[flag] = value.strip('"')
-        else:
-            m = re.fullmatch(r"std::to_string\(uint64_t\{1\} << (\d+)\)", value)
-            assert m, f"cannot evaluate the default of {flag}: {value}"
-            out[flag] = str(1 << int(m.group(1)))
-    assert len(out) >= 15, out
+    """--flag -> default, as `osprey-agent --help` lists them ("  --flag=default")."""
+    r = subprocess.run([BINS["osprey-agent"], "--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    out = dict(re.findall(r"^  (--[a-z-]+)=(\S*)$", r.stdout, re.M))
+    assert len(out) >= 15, r.stdout
     return out
 
 
@@ -240,6 +235,52 @@ def test_agent_sample_and_unit_defaults_equal_the_agent_defaults():
     for var in sample:
         if var.startswith("OSPREY_AGENT_"):
             assert flag_of(var) in defaults, f"{var}: the agent has no flag {flag_of(var)}"
+
+
+def agent_print_config(path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OSPREY_"))}
+    r = subprocess.run([BINS["osprey-agent"], "--config", path, "--print-config"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 0, r.stderr
+    return tomllib.loads(r.stdout)
+
+
+def test_agent_toml_sample_equals_the_defaults(tmp_path):
+    """deploy/config/osprey-agent.toml parses, documents every key the agent
+    prints, and each commented "# key = value" before the cameras is the
+    built-in default: uncommenting them all changes nothing."""
+    text = read("deploy", "config", "osprey-agent.toml")
+    effective = agent_print_config(os.path.join(DEPLOY, "config", "osprey-agent.toml"))
+    camera = effective["camera"][0]
+    head, cameras = text.split("\n[[camera]]\n", 1)
+    commented = dict(tomllib.loads("\n".join(
+        m.group(1) for m in re.finditer(r"^# (\w+ = .+)$", head, re.M))))
+    assert len(commented) >= 15, commented
+    for key, value in commented.items():
+        actual = effective[key] if key in effective else camera[key]
+        assert actual == value, f"{key}: sample says {value!r}, the agent's default is {actual!r}"
+    # Every key is documented, as a setting or as a commented default.
+    for key in [k for k in effective if k != "camera"] + list(camera):
+        assert re.search(rf"^(# )?{key} = ", text, re.M), f"{key} is not in the sample"
+    assert camera["spool_dir"] == effective["spool_root"] + "/" + camera["stream"]
+    # Uncommented, the head gives the same effective config.
+    uncommented = re.sub(r"^# (\w+ = .+)$", r"\1", head, flags=re.M)
+    path = tmp_path / "uncommented.toml"
+    path.write_text(uncommented + "\n[[camera]]\n" + cameras)
+    assert agent_print_config(str(path)) == effective
+
+
+def test_agent_toml_unit_matches_the_sample():
+    unit = read("deploy", "systemd", "osprey-agent.service")
+    sample = tomllib.loads(read("deploy", "config", "osprey-agent.toml"))
+    assert unit_value(unit, "ExecStart").endswith("--config /etc/osprey/osprey-agent.toml")
+    assert unit_value(unit, "ConditionPathExists") == "/etc/osprey/osprey-agent.toml"
+    assert unit_value(unit, "ConfigurationDirectory") == "osprey"
+    # The default spool_root is the unit's state directory.
+    effective = agent_print_config(os.path.join(DEPLOY, "config", "osprey-agent.toml"))
+    assert "spool_root" not in sample
+    assert effective["spool_root"] == "/var/lib/" + unit_value(unit, "StateDirectory")
+    assert seconds(unit_value(unit, "TimeoutStopSec")) >= effective["drain_ms"] / 1000 + 10
 
 
 def expand_exec_start(unit_text, env, instance, state_dir):

@@ -3,10 +3,12 @@
 //
 //   osprey-test-rtsp-camera [--port 0] [--path /cam] [--transport any|tcp|udp]
 //       [--width 640 --height 480 --fps 30 --bitrate-kbps 2000 --gop 30 --pattern ball]
-//       [--file PATH]
+//       [--audio none|aac|opus] [--file PATH]
 //
 // Without --file it is a live camera: videotestsrc (a moving pattern) encoded
-// by x264 at the given size, rate, bitrate and GOP, no B-frames. With --file
+// by x264 at the given size, rate, bitrate and GOP, no B-frames; --audio adds
+// a second stream, a 440 Hz tone at 48 kHz stereo, as AAC (RTP
+// MPEG4-GENERIC, RFC 3640, what most cameras send) or Opus (RFC 7587). With --file
 // it serves the H.264 of PATH (raw Annex B, MP4, MKV: whatever parsebin
 // reads) without re-encoding, looping forever with timestamps that keep
 // increasing, so a test can compare what a client stored with the file's own
@@ -41,6 +43,7 @@ struct Options {
   std::string transport = "any";
   int width = 640, height = 480, fps = 30, bitrate_kbps = 2000, gop = 30;
   std::string pattern = "ball";
+  std::string audio = "none";
   std::string file;
 };
 
@@ -57,7 +60,7 @@ Clip g_clip;
 constexpr const char* kUsage =
     "usage: osprey-test-rtsp-camera [--port N] [--path /cam] [--transport any|tcp|udp] "
     "[--width W] [--height H] [--fps F] [--bitrate-kbps K] [--gop G] [--pattern NAME] "
-    "[--file PATH]\n";
+    "[--audio none|aac|opus] [--file PATH]\n";
 
 int Usage(const std::string& why) {
   std::fprintf(stderr, "osprey-test-rtsp-camera: %s\n%s", why.c_str(), kUsage);
@@ -207,7 +210,8 @@ int main(int argc, char** argv) {
   if (!number("--bitrate-kbps", &o.bitrate_kbps, 10, 200000)) return Usage("bad --bitrate-kbps");
   if (!number("--gop", &o.gop, 1, 10000)) return Usage("bad --gop");
   for (auto [name, field] : {std::pair{"--path", &o.path}, {"--transport", &o.transport},
-                             {"--pattern", &o.pattern}, {"--file", &o.file}}) {
+                             {"--pattern", &o.pattern}, {"--audio", &o.audio},
+                             {"--file", &o.file}}) {
     if (auto it = values.find(name); it != values.end()) {
       *field = it->second;
       values.erase(it);
@@ -215,6 +219,10 @@ int main(int argc, char** argv) {
   }
   if (!values.empty()) return Usage("unknown flag " + values.begin()->first);
   if (o.path.empty() || o.path[0] != '/') return Usage("--path must start with /");
+  if (o.audio != "none" && o.audio != "aac" && o.audio != "opus") {
+    return Usage("--audio must be none, aac or opus");
+  }
+  if (o.audio != "none" && !o.file.empty()) return Usage("--audio is for the live camera only");
   GstRTSPLowerTrans protocols;
   if (o.transport == "any") {
     protocols = static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP);
@@ -244,7 +252,14 @@ int main(int argc, char** argv) {
              ",framerate=" + std::to_string(o.fps) +
              "/1 ! x264enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=" +
              std::to_string(o.gop) + " bitrate=" + std::to_string(o.bitrate_kbps) +
-             " option-string=scenecut=0 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )";
+             " option-string=scenecut=0 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1";
+    if (o.audio != "none") {
+      launch += " audiotestsrc is-live=true wave=sine freq=440 volume=0.05 ! "
+                "audio/x-raw,rate=48000,channels=2 ! audioconvert ! ";
+      launch += o.audio == "aac" ? "voaacenc bitrate=64000 ! aacparse ! rtpmp4gpay name=pay1 pt=97"
+                                 : "opusenc bitrate=64000 ! rtpopuspay name=pay1 pt=97";
+    }
+    launch += " )";
   }
   gst_rtsp_media_factory_set_launch(factory, launch.c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);

@@ -101,6 +101,29 @@ Result<FileVideoInfo> FromVideoStream(const std::string& path, GstDiscovererVide
   return out;
 }
 
+// The codec of the file's first audio stream, when we can pass it through:
+// AAC (MPEG-4, or MPEG-2 which is the same bitstream) or Opus.
+AudioCodec FirstAudioCodec(GstDiscovererInfo* info) {
+  GList* audios = gst_discoverer_info_get_audio_streams(info);
+  AudioCodec codec = AudioCodec::kNone;
+  if (audios != nullptr) {
+    GstCaps* caps = gst_discoverer_stream_info_get_caps(GST_DISCOVERER_STREAM_INFO(audios->data));
+    if (caps != nullptr && !gst_caps_is_empty(caps)) {
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      const std::string name = gst_structure_get_name(s);
+      int version = 0;
+      gst_structure_get_int(s, "mpegversion", &version);
+      if (name == "audio/mpeg" && (version == 4 || version == 2)) codec = AudioCodec::kAac;
+      if (name == "audio/x-opus") codec = AudioCodec::kOpus;
+      log::Info("agent.capture", "probed file audio",
+                {{"caps", CapsText(caps)}, {"pass_through", codec != AudioCodec::kNone}});
+    }
+    if (caps != nullptr) gst_caps_unref(caps);
+  }
+  gst_discoverer_stream_info_list_free(audios);
+  return codec;
+}
+
 }  // namespace
 
 Result<FileVideoInfo> ProbeFile(const std::string& path) {
@@ -142,6 +165,7 @@ Result<FileVideoInfo> ProbeFile(const std::string& path) {
       // A video stream was found even if something else (an audio codec,
       // say) is missing: that stream is all we play.
       result = FromVideoStream(path, GST_DISCOVERER_VIDEO_INFO(videos->data));
+      if (result.ok()) result->audio = FirstAudioCodec(info);
     } else if (r == GST_DISCOVERER_MISSING_PLUGINS) {
       // Typefinding worked (an unknown format is an ERROR instead), so the
       // file is probably fine and the machine lacks a demuxer or decoder.

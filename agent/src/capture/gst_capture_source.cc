@@ -3,8 +3,10 @@
 // are probed first (file_probe.cc) to choose pass-through or re-encoding.
 //
 // Threading: appsink's new-sample callback runs on the pipeline's streaming
-// thread; the bus thread reports the end. Both call the CaptureSink under
-// sink_mu_, so the sink sees one call at a time. Stop() sets the pipeline to
+// thread (with audio, the audio appsink's on another one); the bus thread
+// reports the end. All call the CaptureSink under sink_mu_, so the sink sees
+// one call at a time; the epoch mapping of the capture clock is shared by
+// both appsinks and also kept under sink_mu_. Stop() sets the pipeline to
 // NULL (which joins the streaming threads) and joins the bus thread.
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -13,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "audio_caps.h"
 #include "file_probe.h"
 #include "osprey/agent/capture_source.h"
 #include "osprey/base/logging.h"
@@ -54,6 +57,12 @@ class GstCaptureSource final : public CaptureSource {
     callbacks.new_sample = &GstCaptureSource::OnNewSample;
     gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks, this, nullptr);
     gst_object_unref(appsink);
+    if (GstElement* audio = gst_bin_get_by_name(GST_BIN(pipeline_), "audio")) {
+      GstAppSinkCallbacks audio_callbacks{};
+      audio_callbacks.new_sample = &GstCaptureSource::OnNewAudioSample;
+      gst_app_sink_set_callbacks(GST_APP_SINK(audio), &audio_callbacks, this, nullptr);
+      gst_object_unref(audio);
+    }
     log::Info("agent.capture", "starting pipeline", {{"pipeline", description}});
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       Stop();
@@ -75,6 +84,7 @@ class GstCaptureSource final : public CaptureSource {
       gst_object_unref(pipeline_);
       pipeline_ = nullptr;
     }
+    gst_caps_replace(&last_audio_caps_, nullptr);
   }
 
  private:
@@ -85,6 +95,46 @@ class GstCaptureSource final : public CaptureSource {
     self->HandleSample(sample);
     gst_sample_unref(sample);
     return GST_FLOW_OK;
+  }
+
+  static GstFlowReturn OnNewAudioSample(GstAppSink* appsink, gpointer user) {
+    auto* self = static_cast<GstCaptureSource*>(user);
+    GstSample* sample = gst_app_sink_pull_sample(appsink);
+    if (sample == nullptr) return GST_FLOW_EOS;
+    self->HandleAudioSample(sample);
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  }
+
+  void HandleAudioSample(GstSample* sample) {
+    GstCaps* caps = gst_sample_get_caps(sample);
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    if (caps == nullptr || buffer == nullptr) return;
+    AudioFrame frame;
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+    frame.data.assign(reinterpret_cast<const char*>(map.data), map.size);
+    gst_buffer_unmap(buffer, &map);
+    if (frame.data.empty()) return;
+
+    std::lock_guard lock(sink_mu_);
+    if (sink_ == nullptr) return;
+    if (last_audio_caps_ == nullptr || !gst_caps_is_equal(caps, last_audio_caps_)) {
+      Result<AudioFormat> format = AudioFormatFromCaps(caps);
+      if (!format.ok()) {
+        log::Error("agent.capture", "audio caps not usable", {{"error", format.status().ToString()}});
+        return;
+      }
+      gst_caps_replace(&last_audio_caps_, caps);
+      log::Info("agent.capture", "audio format",
+                {{"codec", AudioCodecName(format->codec)},
+                 {"rate", format->sample_rate},
+                 {"channels", format->channels},
+                 {"codec_private_bytes", static_cast<uint64_t>(format->codec_private.size())}});
+      sink_->OnAudioFormat(*format);
+    }
+    frame.capture_time_ms = CaptureTimeMs(sample, buffer);
+    sink_->OnAudioFrame(std::move(frame));
   }
 
   void HandleSample(GstSample* sample) {
@@ -110,7 +160,6 @@ class GstCaptureSource final : public CaptureSource {
     if (buffer == nullptr) return;
     AccessUnit unit;
     unit.key_hint = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-    unit.capture_time_ms = CaptureTimeMs(sample, buffer);
     GstMapInfo map;
     if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
     unit.data.assign(reinterpret_cast<const char*>(map.data), map.size);
@@ -118,6 +167,7 @@ class GstCaptureSource final : public CaptureSource {
 
     std::lock_guard lock(sink_mu_);
     if (sink_ == nullptr) return;
+    unit.capture_time_ms = CaptureTimeMs(sample, buffer);
     if (!(format == last_format_) && !format.codec_private.empty()) {
       last_format_ = format;
       sink_->OnFormat(format);
@@ -129,6 +179,7 @@ class GstCaptureSource final : public CaptureSource {
   // mapped to the epoch with an offset taken once: the capture clock's
   // rate, not the wall clock's steps, decides the spacing of timestamps.
   // Decode timestamps when present (blocks are written in decode order).
+  // REQUIRES: sink_mu_ is held (the offset is shared by both appsinks).
   int64_t CaptureTimeMs(GstSample* sample, GstBuffer* buffer) {
     const int64_t now_ms = g_get_real_time() / 1000;
     GstClockTime ts = GST_BUFFER_DTS_IS_VALID(buffer) ? GST_BUFFER_DTS(buffer) : GST_BUFFER_PTS(buffer);
@@ -195,9 +246,10 @@ class GstCaptureSource final : public CaptureSource {
   std::atomic<bool> stopping_{false};
   std::mutex sink_mu_;
   CaptureSink* sink_ = nullptr;      // guarded by sink_mu_
-  VideoFormat last_format_;          // streaming thread only
-  bool have_offset_ = false;         // streaming thread only
-  int64_t epoch_offset_ns_ = 0;
+  VideoFormat last_format_;          // guarded by sink_mu_
+  GstCaps* last_audio_caps_ = nullptr;  // guarded by sink_mu_
+  bool have_offset_ = false;         // guarded by sink_mu_
+  int64_t epoch_offset_ns_ = 0;      // guarded by sink_mu_
 };
 
 }  // namespace

@@ -45,7 +45,91 @@ std::string RawCaps(const CaptureOptions& o) {
 constexpr const char* kParseTail =
     "h264parse config-interval=-1 ! video/x-h264,stream-format=avc,alignment=au ! ";
 
+// The audio appsink: raw AAC access units (codec_data in the caps) or Opus
+// packets. Its own streaming thread; the source serialises the callbacks.
+std::string AudioSink(const CaptureOptions& o) {
+  return std::string("appsink name=audio max-buffers=64 sync=") +
+         (o.kind == SourceKind::kFile ? "true" : "false");
+}
+
+constexpr const char* kAacRaw = "aacparse ! audio/mpeg,mpegversion=4,stream-format=raw ! ";
+
+// A leaky queue in front of a live encoder: if the encoder (or the sink)
+// falls behind, old audio is dropped instead of blocking its source.
+constexpr const char* kLeakyQueue =
+    "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=1000000000 ! ";
+
+// testsrc audio: a quiet 440 Hz tone, 48 kHz stereo, encoded live.
+std::string TestAudio(const CaptureOptions& o) {
+  std::string d =
+      "audiotestsrc is-live=true wave=sine freq=440 volume=0.05 ! "
+      "audio/x-raw,rate=48000,channels=2 ! audioconvert ! ";
+  d += kLeakyQueue;
+  if (o.audio == AudioCodec::kAac) {
+    d += std::string("voaacenc bitrate=64000 ! ") + kAacRaw;
+  } else {
+    d += "opusenc bitrate=64000 ! audio/x-opus ! ";
+  }
+  return d + AudioSink(o);
+}
+
+// A demuxed file's AAC or Opus, passed through. Both branches of the
+// demuxer get a queue, so that neither blocks the other while the sinks
+// wait for their clock (the demuxer interleaves by file position, not
+// time); 3 s covers loose interleaving.
+constexpr const char* kFileQueue =
+    "queue max-size-buffers=0 max-size-bytes=0 max-size-time=3000000000 ! ";
+
+std::string FileAudio(const CaptureOptions& o, AudioCodec codec) {
+  std::string d = codec == AudioCodec::kAac ? "demux. ! audio/mpeg ! " : "demux. ! audio/x-opus ! ";
+  d += kFileQueue;
+  d += codec == AudioCodec::kAac ? kAacRaw : "opusparse ! ";
+  return d + AudioSink(o);
+}
+
+// RTSP audio of the codec asked for, depayloaded only: AAC as RFC 3640
+// (MPEG4-GENERIC, what most cameras send) or Opus (RFC 7587). MP4A-LATM
+// is not taken: rtpmp4adepay (GStreamer 1.22) leaves the LATM
+// PayloadLengthInfo in front of each frame, so it is not raw AAC. A stream
+// of another codec, or none, leaves the branch unlinked and the video as
+// it is.
+std::string RtspAudio(const CaptureOptions& o) {
+  std::string d;
+  if (o.audio == AudioCodec::kAac) {
+    d = "src. ! application/x-rtp,media=audio,encoding-name=MPEG4-GENERIC ! rtpmp4gdepay ! ";
+    d += kAacRaw;
+  } else {
+    d = "src. ! application/x-rtp,media=audio,encoding-name=OPUS ! rtpopusdepay ! ";
+  }
+  return d + kLeakyQueue + AudioSink(o);
+}
+
 }  // namespace
+
+Status ParseAudioCodec(const std::string& text, AudioCodec* codec) {
+  if (text == "none") {
+    *codec = AudioCodec::kNone;
+  } else if (text == "aac") {
+    *codec = AudioCodec::kAac;
+  } else if (text == "opus") {
+    *codec = AudioCodec::kOpus;
+  } else {
+    return Status::InvalidArgument("audio must be none, aac or opus, got '" + text + "'");
+  }
+  return Status::Ok();
+}
+
+const char* AudioCodecName(AudioCodec codec) {
+  switch (codec) {
+    case AudioCodec::kAac:
+      return "aac";
+    case AudioCodec::kOpus:
+      return "opus";
+    case AudioCodec::kNone:
+      break;
+  }
+  return "none";
+}
 
 Status ParseSource(const std::string& text, CaptureOptions* o) {
   auto starts = [&](const char* p) { return text.rfind(p, 0) == 0; };
@@ -74,12 +158,21 @@ Status ParseSource(const std::string& text, CaptureOptions* o) {
 
 std::string BuildPipelineDescription(const CaptureOptions& o, const FileVideoInfo& file) {
   std::string d;
+  // Audio branches are separate chains of the same pipeline, added after
+  // the video's appsink; without audio the description is unchanged.
+  std::string audio;
   switch (o.kind) {
     case SourceKind::kTestPattern:
       d = "videotestsrc is-live=true pattern=ball ! " + RawCaps(o) + Encoder(o) + kParseTail;
+      if (o.audio != AudioCodec::kNone) audio = TestAudio(o);
       break;
     case SourceKind::kFile:
-      if (file.h264) {
+      if (file.h264 && o.audio != AudioCodec::kNone && file.audio != AudioCodec::kNone) {
+        // Named parsebin: each branch links to the pad whose caps it takes.
+        d = "filesrc location=" + Quote(o.location) + " ! parsebin name=demux demux. ! " +
+            "video/x-h264 ! " + kFileQueue + kParseTail;
+        audio = FileAudio(o, file.audio);
+      } else if (file.h264) {
         // parsebin picks the demuxer and parser; the H.264 is passed through.
         d = "filesrc location=" + Quote(o.location) + " ! parsebin ! " + kParseTail;
       } else {
@@ -94,7 +187,14 @@ std::string BuildPipelineDescription(const CaptureOptions& o, const FileVideoInf
       }
       break;
     case SourceKind::kRtsp:
-      d = "rtspsrc location=" + Quote(o.location) + " latency=200 ! rtph264depay ! " + kParseTail;
+      if (o.audio != AudioCodec::kNone) {
+        d = "rtspsrc name=src location=" + Quote(o.location) +
+            " latency=200 src. ! application/x-rtp,media=video ! rtph264depay ! " + kParseTail;
+        audio = RtspAudio(o);
+      } else {
+        d = "rtspsrc location=" + Quote(o.location) + " latency=200 ! rtph264depay ! " +
+            kParseTail;
+      }
       break;
     case SourceKind::kV4l2:
       d = "v4l2src device=" + Quote(o.location) + " ! " + RawCaps(o) + Encoder(o) + kParseTail;
@@ -104,6 +204,7 @@ std::string BuildPipelineDescription(const CaptureOptions& o, const FileVideoInf
   // clock; live sources are taken as they come.
   d += std::string("appsink name=sink max-buffers=64 sync=") +
        (o.kind == SourceKind::kFile ? "true" : "false");
+  if (!audio.empty()) d += " " + audio;
   return d;
 }
 

@@ -2,6 +2,7 @@
 // and PutMedia with a chunked request body and a chunked ack stream, signed
 // as the KVS producer signs them (video-api.md 1.3, 4.1, appendix A).
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -154,6 +155,10 @@ class HttpPutMediaTransport final : public MediaTransport {
 
 Result<std::unique_ptr<MediaTransport>> MakeHttpPutMediaTransport(HttpTransportOptions options) {
   OSPREY_ASSIGN_OR_RETURN(client::Url url, client::ParseEndpoint(options.endpoint));
+  url.ca_file = options.ca_file;
+  if (url.tls && !url.ca_file.empty() && !std::ifstream(url.ca_file).good()) {
+    return Status::InvalidArgument("cannot read the CA file " + url.ca_file);
+  }
   if (options.stream_name.empty()) return Status::InvalidArgument("stream name is empty");
   return std::unique_ptr<MediaTransport>(
       std::make_unique<HttpPutMediaTransport>(std::move(options), std::move(url)));

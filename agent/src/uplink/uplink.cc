@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "osprey/base/logging.h"
 #include "osprey/fragments/mkv_writer.h"
@@ -58,6 +59,7 @@ class Uplink::Impl {
     uint64_t seq;
     int64_t timecode;
     bool persisted = false;
+    std::chrono::steady_clock::time_point sent_at = std::chrono::steady_clock::now();
   };
 
   void Run() {
@@ -221,6 +223,7 @@ class Uplink::Impl {
 
   bool OnPersisted(int64_t timecode) {
     uint64_t ack_upto = 0;
+    std::vector<InFlight> done;  // for options_.on_persisted, outside the lock
     {
       std::lock_guard lock(mu_);
       for (InFlight& f : in_flight_) {
@@ -228,6 +231,7 @@ class Uplink::Impl {
       }
       while (!in_flight_.empty() && in_flight_.front().persisted) {
         ack_upto = in_flight_.front().seq;
+        if (options_.on_persisted) done.push_back(in_flight_.front());
         in_flight_.pop_front();
         ++stats_.persisted;
       }
@@ -235,6 +239,11 @@ class Uplink::Impl {
     if (ack_upto == 0) return false;
     if (Status s = spool_->Acknowledge(ack_upto); !s.ok()) {
       log::Error("agent.uplink", "could not persist the ack marker", {{"error", s.ToString()}});
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (const InFlight& f : done) {
+      options_.on_persisted(f.timecode,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(now - f.sent_at));
     }
     cv_.notify_all();
     return true;

@@ -76,15 +76,11 @@ std::string_view UplinkKindName(UplinkKind kind) {
 Result<UplinkKind> ResolveUplinkKind(UplinkKind requested, std::string_view endpoint) {
   const std::string_view scheme = Scheme(endpoint);
   const bool ws = scheme == "ws" || scheme == "wss";
-  if (!ws && scheme != "http") {
-    return Status::InvalidArgument("endpoint must start with http://, ws:// or wss://: " +
+  if (!ws && scheme != "http" && scheme != "https") {
+    return Status::InvalidArgument("endpoint must start with http://, https://, ws:// or wss://: " +
                                    std::string(endpoint));
   }
   if (requested == UplinkKind::kAuto) return ws ? UplinkKind::kWebSocket : UplinkKind::kHttp;
-  if (requested == UplinkKind::kHttp && scheme == "wss") {
-    return Status::InvalidArgument(
-        "the http uplink has no TLS; use a wss:// endpoint with the WebSocket uplink");
-  }
   return requested;
 }
 
@@ -99,8 +95,12 @@ Result<WsEndpoint> ParseWsEndpoint(std::string_view endpoint) {
     rest = endpoint.substr(5);
   } else if (StartsWith(endpoint, "http://")) {
     rest = endpoint.substr(7);
+  } else if (StartsWith(endpoint, "https://")) {
+    out.tls = true;
+    out.port = 443;
+    rest = endpoint.substr(8);
   } else {
-    return Status::InvalidArgument("WebSocket endpoint must be ws://, wss:// or http://: " +
+    return Status::InvalidArgument("WebSocket endpoint must be ws://, wss://, http:// or https://: " +
                                    std::string(endpoint));
   }
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
@@ -164,6 +164,8 @@ Result<std::unique_ptr<MediaTransport>> MakeUplinkTransport(UplinkKind kind,
   if (resolved == UplinkKind::kWebSocket) return MakeWebSocketTransport(std::move(options));
   std::string& endpoint = options.common.endpoint;
   if (StartsWith(endpoint, "ws://")) endpoint = "http://" + endpoint.substr(5);
+  if (StartsWith(endpoint, "wss://")) endpoint = "https://" + endpoint.substr(6);
+  if (options.common.ca_file.empty()) options.common.ca_file = options.ca_file;
   return MakeHttpPutMediaTransport(std::move(options.common));
 }
 

@@ -41,22 +41,8 @@ Result<UploadAck> WsMediaSession::ReadAck() {
 }
 
 Status WsMediaTransport::EnsureStream() {
-  if (control_ == nullptr) {
-    // wss:// without a control endpoint: trust that the stream exists the
-    // first time (the upgrade answers that); after "not found", say what
-    // to do.
-    if (first_ensure_ && !stream_missing_->load()) {
-      first_ensure_ = false;
-      return Status::Ok();
-    }
-    return Status::FailedPrecondition(
-        "stream " + options_.common.stream_name +
-        " must exist: with wss:// there is no control endpoint to create it "
-        "(set --control-endpoint http://..., or create it with the AWS CLI)");
-  }
   // As the HTTP transport and the KVS producer: DescribeStream, CreateStream
   // on 404, before the first upload.
-  first_ensure_ = false;
   Status s = control_->EnsureStream();
   if (s.code() == Status::Code::kPermissionDenied) ReportRefusedCredentials(s);
   if (s.ok()) stream_missing_->store(false);
@@ -98,7 +84,7 @@ Result<WsConnectOptions> WsMediaTransport::SignedConnectOptions(int64_t producer
 }
 
 Result<std::unique_ptr<MediaSession>> WsMediaTransport::Open(int64_t producer_start_ms) {
-  if (stream_missing_->load() && control_ != nullptr) {
+  if (stream_missing_->load()) {
     OSPREY_RETURN_IF_ERROR(control_->EnsureStream());
     stream_missing_->store(false);
   }
@@ -122,14 +108,13 @@ Result<std::unique_ptr<MediaTransport>> MakeWebSocketTransport(WebSocketTranspor
   if (!options.ca_file.empty() && !std::ifstream(options.ca_file).good()) {
     return Status::InvalidArgument("cannot read the CA file " + options.ca_file);
   }
-  std::string control = options.control_endpoint;
-  if (control.empty() && !endpoint.tls) control = "http://" + endpoint.host_header;
-  std::unique_ptr<MediaTransport> control_transport;
-  if (!control.empty()) {
-    HttpTransportOptions http = options.common;
-    http.endpoint = control;
-    OSPREY_ASSIGN_OR_RETURN(control_transport, MakeHttpPutMediaTransport(std::move(http)));
-  }
+  // The control plane is on the same port over the same TLS (or not).
+  HttpTransportOptions http = options.common;
+  http.endpoint = options.control_endpoint;
+  if (http.endpoint.empty()) http.endpoint = (endpoint.tls ? "https://" : "http://") + endpoint.host_header;
+  if (http.ca_file.empty()) http.ca_file = options.ca_file;
+  OSPREY_ASSIGN_OR_RETURN(std::unique_ptr<MediaTransport> control_transport,
+                          MakeHttpPutMediaTransport(std::move(http)));
   return std::unique_ptr<MediaTransport>(std::make_unique<uplink::WsMediaTransport>(
       std::move(options), std::move(endpoint), std::move(control_transport)));
 }

@@ -46,7 +46,7 @@ class WsMediaSession final : public MediaSession {
 
 class WsMediaTransport final : public MediaTransport {
  public:
-  // `control` may be null (wss:// without a control endpoint).
+  // `control` (not null) runs DescribeStream/CreateStream.
   WsMediaTransport(WebSocketTransportOptions options, WsEndpoint endpoint,
                    std::unique_ptr<MediaTransport> control)
       : options_(std::move(options)), endpoint_(std::move(endpoint)), control_(std::move(control)) {}
@@ -61,7 +61,6 @@ class WsMediaTransport final : public MediaTransport {
   const WebSocketTransportOptions options_;
   const WsEndpoint endpoint_;
   const std::unique_ptr<MediaTransport> control_;
-  bool first_ensure_ = true;  // worker thread only
   std::shared_ptr<std::atomic<bool>> stream_missing_ = std::make_shared<std::atomic<bool>>(false);
 };
 

@@ -180,10 +180,10 @@ Result<std::vector<playback::DashRepresentation>> DescribeDashTracks(
         r.frame_rate = double(t.samples.size()) * 1e6 / double(demuxed.duration_us);
       }
       out.insert(out.begin(), std::move(r));  // video first
-    } else if (t.track.codec == playback::Codec::kAac && !audio) {
+    } else if (t.track.is_audio() && !audio) {
       audio = true;
       r.video = false;
-      r.codecs = playback::AacCodecsString(t.track.codec_private);
+      r.codecs = playback::AudioCodecsString(t.track);
       r.sample_rate = t.track.sample_rate;
       r.channels = t.track.channels;
       out.push_back(std::move(r));

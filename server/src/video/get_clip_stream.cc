@@ -1,8 +1,9 @@
 // POST /getClipStream: an Osprey extension (docs/playback.md "GetClip"),
 // not a KVS operation. Same body, signature and range rules as GetClip,
 // but without the 200-fragment / 100 MiB cut: the answer is a *fragmented*
-// MP4 of the first video track (ftyp+moov from playback::BuildInitSegment,
-// then one moof+mdat per fragment from playback::BuildMediaSegment), sent
+// MP4 of the first video track and the first audio track, if any
+// (ftyp+moov from playback::BuildInitSegment, then one moof+mdat per
+// fragment from playback::BuildMediaSegment), sent
 // chunked while it is read, so a clip of hours never sits in memory. A
 // progressive MP4 cannot be written that way: its moov lists every sample
 // before the first byte of media.
@@ -17,9 +18,11 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "osprey/playback/media_fragment.h"
 #include "osprey/playback/mp4_segments.h"
+#include "video/access_guard.h"
 #include "video/fragment_reader_pool.h"
 #include "video/get_clip.h"
 
@@ -68,8 +71,16 @@ class ClipStreamer : public std::enable_shared_from_this<ClipStreamer> {
       return exchange_->Respond(ErrorResponse(
           {400, "UnsupportedStreamMediaTypeException", "the stream has no H.264/H.265 track"}));
     }
-    track_ = video->track.number;
-    Result<std::string> init = playback::BuildInitSegment(video->track);
+    // Video plus the first audio track (AAC or Opus), in one fMP4.
+    std::vector<playback::Track> tracks{video->track};
+    for (const playback::TrackSamples& t : first->tracks) {
+      if (t.track.is_audio()) {
+        tracks.push_back(t.track);
+        break;
+      }
+    }
+    for (const playback::Track& t : tracks) tracks_.push_back(t.number);
+    Result<std::string> init = playback::BuildInitSegment(tracks);
     if (!init.ok()) {
       return exchange_->Respond(
           ErrorResponse({400, "UnsupportedStreamMediaTypeException", init.status().message()}));
@@ -83,7 +94,7 @@ class ClipStreamer : public std::enable_shared_from_this<ClipStreamer> {
     exchange_->StartResponse(200, std::move(headers));
     // The first fragment's media segment goes out with the init segment.
     std::string head = std::move(init).value();
-    if (Result<std::string> seg = playback::BuildMediaSegment(*first, track_, sequence_++);
+    if (Result<std::string> seg = playback::BuildMediaSegment(*first, tracks_, sequence_++);
         seg.ok()) {
       head += *seg;
     }
@@ -97,7 +108,7 @@ class ClipStreamer : public std::enable_shared_from_this<ClipStreamer> {
       const FragmentMeta& m = fragments_[next_++];
       Result<playback::DemuxedFragment> d = ReadDemuxed(*stream_.log, m);
       if (!d.ok()) continue;
-      Result<std::string> segment = playback::BuildMediaSegment(*d, track_, sequence_++);
+      Result<std::string> segment = playback::BuildMediaSegment(*d, tracks_, sequence_++);
       if (!segment.ok()) continue;  // e.g. an audio-only fragment
       return WriteThenContinue(std::move(segment).value());
     }
@@ -116,7 +127,7 @@ class ClipStreamer : public std::enable_shared_from_this<ClipStreamer> {
   PlaybackStream stream_;
   std::vector<FragmentMeta> fragments_;
   size_t next_ = 1;  // fragments_[0] goes out with the init segment (Begin)
-  uint64_t track_ = 0;
+  std::vector<uint64_t> tracks_;  // video first
   uint32_t sequence_ = 1;
   std::atomic<bool> stopping_{false};  // set on the connection strand
 };
@@ -161,7 +172,8 @@ void RegisterGetClipStreamRoute(Router* router, VideoContext* context) {
   route.streaming = [context](std::shared_ptr<Exchange> exchange) {
     HandleClipStream(std::move(exchange), context);
   };
-  router->AddPath("POST", "/getClipStream", std::move(route));
+  // The streamed form of GetClip: the same permission.
+  router->AddPath("POST", "/getClipStream", Guarded(context, "GetClip", std::move(route)));
 }
 
 }  // namespace osprey::server::video

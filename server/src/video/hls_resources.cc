@@ -9,6 +9,7 @@
 #include "osprey/playback/hls_playlist.h"
 #include "osprey/playback/hls_session.h"
 #include "osprey/playback/media_fragment.h"
+#include "osprey/playback/ts_segment.h"
 #include "video/hls_internal.h"
 #include "video/kvs_json.h"
 #include "video/playback_session.h"
@@ -67,9 +68,11 @@ Result<std::string> Master(const Session& s, HlsState* state, const std::string&
       if (!in.frame_rate && t.samples.size() > 1 && demuxed.duration_us > 0) {
         in.frame_rate = double(t.samples.size()) * 1e6 / double(demuxed.duration_us);
       }
-    } else if (t.track.codec == playback::Codec::kAac && !in.audio_track) {
+    } else if (t.track.is_audio() && !in.audio_track &&
+               (in.container == playback::ContainerFormat::kFragmentedMp4 ||
+                playback::TsCarries(t.track))) {  // Opus: fMP4 only (ts_segment.h)
       in.audio_track = t.track.number;
-      in.audio_codecs = playback::AacCodecsString(t.track.codec_private);
+      in.audio_codecs = playback::AudioCodecsString(t.track);
     }
   }
   if (in.video_codecs.empty()) return Status::InvalidArgument("the stream has no H.264/H.265 track");

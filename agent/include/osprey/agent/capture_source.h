@@ -8,6 +8,13 @@
 // caps' codec_data, picture size) before the first unit and whenever it
 // changes.
 //
+// With CaptureOptions::audio set, it also delivers encoded audio frames (raw
+// AAC access units or Opus packets) with capture times on the same clock,
+// and their AudioFormat before the first frame. Video and audio come from
+// different GStreamer threads; the source serialises the calls, but the two
+// streams are not ordered relative to each other (the Fragmenter
+// interleaves them).
+//
 // Threading: CaptureSink methods are called from the source's streaming
 // thread, one call at a time, never after Stop() returned.
 #pragma once
@@ -33,11 +40,41 @@ struct AccessUnit {
   bool key_hint = false;        // the source's key flag; never trusted to cut on
 };
 
+enum class AudioCodec { kNone, kAac, kOpus };
+
+// "none", "aac", "opus" (the --audio flag and the config key `audio`).
+// InvalidArgument otherwise.
+Status ParseAudioCodec(const std::string& text, AudioCodec* codec);
+const char* AudioCodecName(AudioCodec codec);
+
+struct AudioFormat {
+  AudioCodec codec = AudioCodec::kNone;
+  // AAC: the AudioSpecificConfig (caps codec_data); Opus: the OpusHead
+  // (RFC 7845 5.1; the caps' first streamheader, or built from the caps).
+  std::string codec_private;
+  uint32_t sample_rate = 0;
+  uint32_t channels = 0;
+  bool operator==(const AudioFormat&) const = default;
+};
+
+// An OpusHead (RFC 7845 5.1) for channel mapping family 0 (1 or 2
+// channels): what Matroska's A_OPUS CodecPrivate holds.
+std::string BuildOpusHead(uint32_t input_rate, uint32_t channels, uint16_t pre_skip);
+
+struct AudioFrame {
+  std::string data;             // one raw AAC access unit (no ADTS) or one Opus packet
+  int64_t capture_time_ms = 0;  // same clock and mapping as AccessUnit
+};
+
 class CaptureSink {
  public:
   virtual ~CaptureSink() = default;
   virtual void OnFormat(const VideoFormat& format) = 0;
   virtual void OnAccessUnit(AccessUnit unit) = 0;
+  // Audio, only when the source was asked for it. Sinks that do not take
+  // audio ignore it (the default).
+  virtual void OnAudioFormat(const AudioFormat& /*format*/) {}
+  virtual void OnAudioFrame(AudioFrame /*frame*/) {}
   // The source ended (EOS of a non-looping file) or failed. Called once.
   virtual void OnEnd(const Status& status) = 0;
 };
@@ -56,6 +93,11 @@ struct CaptureOptions {
   uint32_t fps = 15;
   uint32_t bitrate_kbps = 1000;
   uint32_t fragment_ms = 2000;  // key-int-max = fps * fragment_ms / 1000, rounded up
+  // Audio track. testsrc encodes a quiet tone with this codec; files and
+  // RTSP pass their own AAC or Opus track through (whichever they have;
+  // nothing is re-encoded) and stay video-only without one; V4L2 has no
+  // audio. kNone leaves every pipeline exactly as without audio.
+  AudioCodec audio = AudioCodec::kNone;
 };
 
 // Parses the agent's --source syntax: "testsrc", "file:PATH" ("file+loop:PATH"
@@ -68,6 +110,8 @@ struct FileVideoInfo {
   bool h264 = false;     // passed through as is; anything else is decoded and re-encoded
   uint32_t fps_num = 0;  // the file's frame rate from its caps; 0 when unknown
   uint32_t fps_den = 1;  // (variable rate), then CaptureOptions::fps is used
+  // The file's first audio stream, when it is AAC or Opus (kNone otherwise).
+  AudioCodec audio = AudioCodec::kNone;
 };
 
 // The gst-launch description of the pipeline (ends in "appsink name=sink").

@@ -21,8 +21,27 @@
 // that reaches max_fragment_ms without an IDR is closed, and units are
 // dropped until the next IDR (a fragment never starts without one).
 //
-// Threading: not thread-safe; one thread (the capture streaming thread)
-// calls it. The FragmentSink is called synchronously from those calls.
+// Audio (track 2, A_AAC or A_OPUS, as kvssink writes it): once an audio
+// format is known (or from the start with expect_audio), video units and
+// audio frames are queued and released in capture-time order (video first
+// on a tie), so blocks of both tracks are in timecode order and an IDR that
+// cuts a fragment is written before the audio of the same millisecond. One
+// stream is held at most `interleave_hold_ms` for the other, so a stalled
+// audio source delays video by that much and never stops it. Audio frames
+// get the video's clock offset, are repaired to stay strictly increasing,
+// and are dropped outside an open fragment (before the first IDR, or older
+// than the fragment's start). A fragment that ends up without an audio
+// frame is sent with a video-only stream header: KVS rejects a fragment
+// missing a declared track (4011); except at Flush()/OnEnd(), where such a
+// fragment shorter than `interleave_hold_ms` (stopped right after an IDR,
+// its audio still in the encoder) is dropped rather than change the
+// stream's track count for a few pictures. With expect_audio, the first fragment
+// waits up to `audio_start_wait_ms` of video for the audio format, so that
+// a stream starts with both tracks rather than changing its header at once.
+//
+// Threading: not thread-safe; one thread at a time (the capture source
+// serialises its streaming threads) calls it. The FragmentSink is called
+// synchronously from those calls.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +59,8 @@ namespace osprey::agent {
 struct Fragment {
   int64_t producer_timestamp_ms = 0;  // first frame = Cluster Timecode
   int64_t duration_ms = 0;            // last frame - first frame
-  uint32_t frames = 0;
+  uint32_t frames = 0;          // video
+  uint32_t audio_frames = 0;
   bool discontinuity = false;
   std::string stream_header;  // ProducerMkvWriter::WriteHeader output
   std::string cluster;        // StartCluster + SimpleBlocks
@@ -60,6 +80,12 @@ struct FragmenterOptions {
   std::optional<int64_t> min_timestamp_ms;  // first timestamp is above this
   std::string track_name = "kinesis_video";
   std::string segment_uid;  // 16 bytes; random when empty
+  // Audio (see above). Without expect_audio and without OnAudioFormat
+  // calls, the output is exactly that of a video-only fragmenter.
+  bool expect_audio = false;
+  int64_t interleave_hold_ms = 500;
+  int64_t audio_start_wait_ms = 2000;
+  std::string audio_track_name = "audio";
 };
 
 struct FragmenterStats {
@@ -70,6 +96,9 @@ struct FragmenterStats {
   uint64_t repaired_timestamps = 0;
   uint64_t discontinuities = 0;
   uint64_t sink_errors = 0;
+  uint64_t audio_frames = 0;          // written
+  uint64_t dropped_audio_frames = 0;  // outside a fragment, or before the format
+  uint64_t repaired_audio_timestamps = 0;
 };
 
 // True when the AVCC data holds a NAL unit of type 5 (IDR slice).
@@ -88,9 +117,13 @@ class Fragmenter final : public CaptureSink {
 
   void OnFormat(const VideoFormat& format) override;
   void OnAccessUnit(AccessUnit unit) override;
-  // Emits the open fragment (if any). Status is recorded for end_status().
+  void OnAudioFormat(const AudioFormat& format) override;
+  void OnAudioFrame(AudioFrame frame) override;
+  // Writes what is queued and emits the open fragment (if any; see above
+  // for one without audio). Status is recorded for end_status().
   void OnEnd(const Status& status) override;
-  // Emits the open fragment; the next unit needs an IDR.
+  // Writes what is queued and emits the open fragment; the next unit needs
+  // an IDR.
   void Flush();
 
   const FragmenterStats& stats() const { return stats_; }
@@ -100,6 +133,13 @@ class Fragmenter final : public CaptureSink {
   struct State;
   int64_t NextTimestamp(int64_t capture_ms, bool* discontinuity);
   void Emit();
+  void RebuildHeader();
+  bool Interleaving() const;
+  // Releases queued units/frames in capture order; `all` ignores the hold.
+  void Drain(bool all);
+  void WriteVideo(AccessUnit unit);
+  void WriteAudio(const AudioFrame& frame);
+  void DropAudiolessStub();
 
   FragmenterOptions options_;
   FragmentSink* sink_;

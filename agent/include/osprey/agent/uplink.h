@@ -35,6 +35,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,7 +90,11 @@ class MediaTransport {
 };
 
 struct HttpTransportOptions {
-  std::string endpoint;  // http://host:port
+  std::string endpoint;  // http://host:port or https://host:port
+  // https://: a PEM file of CA certificates to trust instead of the system
+  // store (e.g. osprey-server --self-signed's ca.pem). Certificate and host
+  // name are always verified.
+  std::string ca_file;
   std::string stream_name;
   std::string region = "us-east-1";
   auth::Credentials credentials;
@@ -116,6 +121,12 @@ struct UplinkOptions {
   // A session is ended cleanly (and a new one started) after this long,
   // before the server's 45 min limit (4003) would cut it mid-fragment.
   std::chrono::milliseconds max_session{40 * 60 * 1000};
+  // Called for each fragment as the spool marker passes it (PERSISTED), on
+  // the session's reader thread without the uplink's lock held, with the
+  // time from its send to its PERSISTED (osprey-agent's /metrics). Must not
+  // block or call into the Uplink.
+  std::function<void(int64_t producer_timestamp_ms, std::chrono::milliseconds ack_latency)>
+      on_persisted;
 };
 
 struct UplinkStats {

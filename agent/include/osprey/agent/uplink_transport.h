@@ -34,12 +34,13 @@ Result<UplinkKind> ParseUplinkKind(std::string_view text);
 std::string_view UplinkKindName(UplinkKind kind);  // "auto", "http", "websocket"
 // kAuto resolved from `endpoint`; an explicit kind is kept when the scheme
 // can carry it (http:// and ws:// serve both, since the server has both
-// routes on one port; wss:// is WebSocket only: the HTTP client has no TLS).
-// InvalidArgument for an unknown scheme or kHttp with wss://.
+// routes on one port; so do https:// and wss://). InvalidArgument for an
+// unknown scheme.
 Result<UplinkKind> ResolveUplinkKind(UplinkKind requested, std::string_view endpoint);
 
 // Where a WebSocket upload goes, from an endpoint "ws://host[:port][/]",
-// "wss://host[:port][/]" or "http://host[:port][/]" (taken as ws://).
+// "wss://host[:port][/]", "http://host[:port][/]" (taken as ws://) or
+// "https://host[:port][/]" (taken as wss://).
 struct WsEndpoint {
   bool tls = false;
   std::string host;  // without brackets for IPv6 literals
@@ -68,12 +69,13 @@ struct WebSocketTransportOptions {
   // endpoint (ws://, wss:// or http://), stream, region, credentials,
   // retention, media type, connect and ack timeouts.
   HttpTransportOptions common;
-  // wss://: a PEM file of CA certificates to trust instead of the system
-  // store (e.g. a self-signed edge proxy). Empty: the system store.
+  // wss:// and https://: a PEM file of CA certificates to trust instead of
+  // the system store (e.g. osprey-server --self-signed's ca.pem). Empty: the
+  // system store. Also used for common.endpoint and control_endpoint when
+  // common.ca_file is empty.
   std::string ca_file;
-  // Where DescribeStream/CreateStream go (http://host:port). Empty: the
-  // endpoint with ws:// -> http://; for wss:// there is none (the HTTP client
-  // has no TLS) and the stream must already exist.
+  // Where DescribeStream/CreateStream go (http:// or https://host:port).
+  // Empty: the endpoint with ws:// -> http://, wss:// -> https://.
   std::string control_endpoint;
   // Bytes queued for the socket before Send() blocks (back-pressure, as a
   // blocking socket's buffer gives the HTTP transport).
@@ -84,9 +86,8 @@ struct WebSocketTransportOptions {
 // (service kinesisvideo, empty-payload hash), headers added by
 // libwebsockets' handshake callback. EnsureStream() runs DescribeStream
 // (CreateStream on 404) on the control endpoint, as the HTTP transport
-// does; without one (wss://) it trusts the stream exists the first time and
-// is FailedPrecondition after the server said it does not. A 401/403 from
-// either is logged at error level ("the server refused the credentials").
+// does (over https for wss://). A 401/403 from either is logged at error
+// level ("the server refused the credentials").
 // Open() errors: PermissionDenied for a 401/403 upgrade
 // response, Unavailable for connection and TLS failures (the reason from
 // libwebsockets in the message), DeadlineExceeded past connect_timeout.

@@ -42,6 +42,10 @@ Result<VideoInfo> ParseHevcDecoderConfig(std::string_view hvcc);
 // when it is too short to say).
 std::string AacCodecsString(std::string_view audio_specific_config);
 
+// The CODECS value of an audio track: AacCodecsString for AAC, "opus" for
+// Opus, "" for anything else.
+std::string AudioCodecsString(const Track& track);
+
 // The video info of a track (by codec), or the CODECS string of an audio
 // track with width = height = 0. InvalidArgument for unsupported codecs.
 Result<VideoInfo> DescribeTrack(const Track& track);

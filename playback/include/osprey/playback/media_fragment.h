@@ -37,21 +37,23 @@
 
 namespace osprey::playback {
 
-enum class Codec { kH264, kH265, kAac, kUnsupported };
+enum class Codec { kH264, kH265, kAac, kOpus, kUnsupported };
 
-// "V_MPEG4/ISO/AVC" -> kH264, "V_MPEGH/ISO/HEVC" -> kH265, "A_AAC*" -> kAac.
+// "V_MPEG4/ISO/AVC" -> kH264, "V_MPEGH/ISO/HEVC" -> kH265, "A_AAC*" -> kAac,
+// "A_OPUS" -> kOpus.
 Codec CodecFromMatroska(std::string_view codec_id);
 
 struct Track {
   uint64_t number = 0;        // Matroska TrackNumber; also the MP4 track_ID
   Codec codec = Codec::kUnsupported;
   std::string codec_id;       // as in the Matroska TrackEntry
-  std::string codec_private;  // avcC / hvcC / AudioSpecificConfig bytes
+  std::string codec_private;  // avcC / hvcC / AudioSpecificConfig / OpusHead bytes
   uint32_t width = 0;         // PixelWidth/Height (the SPS wins for playlists)
   uint32_t height = 0;
   uint32_t sample_rate = 0;   // audio
   uint32_t channels = 0;
   bool is_video() const { return codec == Codec::kH264 || codec == Codec::kH265; }
+  bool is_audio() const { return codec == Codec::kAac || codec == Codec::kOpus; }
 };
 
 struct Sample {
@@ -60,7 +62,7 @@ struct Sample {
   int64_t duration_us = 0;  // dts of the next sample minus this dts; the last
                             // sample reaches the fragment end (see Demux)
   bool sync = false;
-  std::string data;         // AVCC/HVCC length-prefixed NALs, or a raw AAC frame
+  std::string data;         // AVCC/HVCC length-prefixed NALs, a raw AAC frame or an Opus packet
 };
 
 struct TrackSamples {

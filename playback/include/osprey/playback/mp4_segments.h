@@ -8,9 +8,11 @@
 // in microseconds becomes round(t x timescale / 1e6) ticks, computed from the
 // absolute time so consecutive segments tile without drift.
 //
-// One track per segment: an HLS/DASH session asks for the init and media
-// segments of one TrackNumber at a time, and track_ID = the Matroska
-// TrackNumber. Media segments carry baseMediaDecodeTime = the first decode
+// One track per segment for HLS/DASH: a session asks for the init and
+// media segments of one TrackNumber at a time, and track_ID = the Matroska
+// TrackNumber. GetClip streams video and audio together: the multi-track
+// overloads write one trak/trex per track and one traf per track with
+// samples, all samples in one mdat (track by track). Media segments carry baseMediaDecodeTime = the first decode
 // time of the fragment on the producer timeline (epoch based, tfdt
 // version 1), per-sample durations, sizes, flags (sync: depends on no other;
 // non-sync: depends on others, non-sync flag) and signed composition offsets
@@ -39,10 +41,17 @@ uint32_t TimescaleOf(const Track& track);
 // ftyp + moov (with mvex/trex) for one track. Depends only on the track's
 // codec, CodecPrivate and size: cacheable per (stream, CodecPrivate).
 Result<std::string> BuildInitSegment(const Track& track);
+Result<std::string> BuildInitSegment(std::span<const Track> tracks);
 
 // moof + mdat of one track of one fragment. `sequence_number` goes into
 // mfhd (players ignore it; HLS uses the playlist's sequence).
 Result<std::string> BuildMediaSegment(const DemuxedFragment& fragment, uint64_t track_number,
+                                      uint32_t sequence_number);
+// Several tracks; a listed track without samples in this fragment is left
+// out (InvalidArgument only when none has samples, or a track is unknown
+// or unsupported).
+Result<std::string> BuildMediaSegment(const DemuxedFragment& fragment,
+                                      std::span<const uint64_t> track_numbers,
                                       uint32_t sequence_number);
 
 // A progressive MP4 with the moov first (fast start): every supported track

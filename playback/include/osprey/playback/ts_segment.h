@@ -2,7 +2,9 @@
 // ContainerFormat MPEG_TS: getTSFragment.ts). Muxed by libavformat's mpegts
 // muxer into memory (no temporary files); H.264/H.265 go from AVCC/HVCC to
 // Annex B with parameter sets before each IDR (libav's automatic bitstream
-// filters), AAC gets ADTS headers.
+// filters), AAC gets ADTS headers. Opus is left out (video only): HLS
+// defines no Opus in MPEG-TS and players do not take libav's private
+// mapping; fMP4 sessions carry it (docs/playback.md).
 //
 // Timestamps: PTS = the producer-timeline presentation time at 90 kHz,
 // modulo 2^33 as MPEG-TS requires (players handle the wrap); no muxer delay
@@ -21,6 +23,9 @@
 #include "osprey/playback/media_fragment.h"
 
 namespace osprey::playback {
+
+// Whether BuildTsSegment muxes this track: H.264, H.265 and AAC.
+bool TsCarries(const Track& track);
 
 Result<std::string> BuildTsSegment(const DemuxedFragment& fragment);
 
