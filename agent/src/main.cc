@@ -36,6 +36,7 @@
 
 #include "osprey/agent/agent_config.h"
 #include "osprey/agent/camera_runner.h"
+#include "osprey/agent/capture_source.h"
 #include "osprey/agent/metrics_server.h"
 #include "osprey/agent/uplink_transport.h"
 #include "osprey/base/logging.h"
@@ -94,7 +95,18 @@ int Run(AgentConfig config) {
   const UplinkKind kind = *ParseUplinkKind(config.uplink);  // checked by the loader
 
   std::vector<std::unique_ptr<CameraRunner>> runners;
-  for (const CameraConfig& camera : config.cameras) {
+  for (CameraConfig camera : config.cameras) {
+    // An encoder asked for by name must exist: a missing one is a setup
+    // error (exit 2), not a camera to retry. "auto" is resolved once here
+    // too, so the log says which encoder runs.
+    Result<VideoEncoder> encoder = ResolveVideoEncoder(camera.capture.encoder);
+    if (!encoder.ok()) return Usage(camera.stream + ": " + encoder.status().message());
+    if (camera.capture.kind == SourceKind::kTestPattern || camera.capture.kind == SourceKind::kV4l2 ||
+        camera.capture.encoder != VideoEncoder::kAuto) {
+      log::Info("agent", "video encoder",
+                {{"stream", camera.stream}, {"encoder", VideoEncoderName(*encoder)}});
+    }
+    camera.capture.encoder = *encoder;
     auto runner = CameraRunner::Open({camera, transport, kind});
     if (!runner.ok()) {
       if (runner.status().code() == Status::Code::kInvalidArgument) {

@@ -119,6 +119,51 @@ TEST(PipelineDescriptionTest, V4l2IsEncoded) {
   EXPECT_TRUE(Has(d, "x264enc"));
 }
 
+TEST(PipelineDescriptionTest, EachEncoderGetsOneIdrPerFragmentAndTheBitRate) {
+  CaptureOptions o;
+  ASSERT_TRUE(ParseSource("v4l2:/dev/video0", &o).ok());
+  o.fps = 25;
+  o.fragment_ms = 2000;
+  o.bitrate_kbps = 3000;
+  struct Case {
+    const char* name;
+    std::vector<std::string> want;
+  };
+  const Case cases[] = {
+      {"x264", {"x264enc ", "key-int-max=50 ", "bitrate=3000 ", "bframes=0"}},
+      {"auto", {"x264enc ", "key-int-max=50 "}},  // unresolved: x264
+      {"vaapi", {"vaapih264enc ", "keyframe-period=50 ", "bitrate=3000 ", "max-bframes=0"}},
+      {"v4l2", {"v4l2h264enc ", "video_bitrate=3000000,", "h264_i_frame_period=50,"}},
+      {"nvenc", {"nvh264enc ", "gop-size=50 ", "bitrate=3000 ", "bframes=0"}},
+  };
+  for (const Case& c : cases) {
+    ASSERT_TRUE(ParseVideoEncoder(c.name, &o.encoder).ok()) << c.name;
+    EXPECT_STREQ(VideoEncoderName(o.encoder), c.name);
+    std::string d = BuildPipelineDescription(o);
+    for (const std::string& w : c.want) EXPECT_TRUE(Has(d, w)) << c.name << ": " << w << " in " << d;
+    EXPECT_TRUE(Has(d, "h264parse config-interval=-1")) << c.name;
+  }
+  EXPECT_FALSE(ParseVideoEncoder("x265", &o.encoder).ok());
+}
+
+TEST(PipelineDescriptionTest, AutoResolvesToAnEncoderThisMachineHas) {
+  Result<VideoEncoder> e = ResolveVideoEncoder(VideoEncoder::kAuto);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_NE(*e, VideoEncoder::kAuto);
+  // x264 is always there (deploy/install-deps.sh); a named encoder resolves
+  // to itself or names the missing element.
+  EXPECT_EQ(*ResolveVideoEncoder(VideoEncoder::kX264), VideoEncoder::kX264);
+  for (VideoEncoder hw : {VideoEncoder::kVaapi, VideoEncoder::kV4l2, VideoEncoder::kNvenc}) {
+    Result<VideoEncoder> r = ResolveVideoEncoder(hw);
+    if (r.ok()) {
+      EXPECT_EQ(*r, hw);
+    } else {
+      EXPECT_EQ(r.status().code(), Status::Code::kFailedPrecondition);
+      EXPECT_NE(r.status().message().find(VideoEncoderElement(hw)), std::string::npos);
+    }
+  }
+}
+
 // --- The GStreamer source on real files -----------------------------------
 
 namespace fs = std::filesystem;

@@ -338,3 +338,26 @@ upload_duration_s = 600
         rc = proc.wait(30)
     assert rc == 0, log.read_text()[-3000:]
     assert "upload window open" in log.read_text()
+
+
+def test_encoder_choice(tmp_path):
+    """--encoder / encoder: a name the table does not know is a config error;
+    a hardware encoder this machine lacks stops the agent at start (exit 2,
+    the GStreamer element named) instead of retrying a camera that cannot
+    work. (Whether one exists depends on the machine: CI has none.)"""
+    path = tmp_path / "agent.toml"
+    path.write_text('endpoint = "http://127.0.0.1:1"\n[[camera]]\nstream = "a"\n'
+                    'source = "testsrc"\nencoder = "x265"\n')
+    r = subprocess.run([AGENT_BIN, "--config", str(path)], capture_output=True, text=True,
+                       timeout=30, env=agent_env(("a", "b")), cwd=tmp_path)
+    assert r.returncode == 2
+    assert "camera[0].encoder: encoder must be auto, x264, vaapi, v4l2 or nvenc" in r.stderr
+    probe = subprocess.run(["gst-inspect-1.0", "vaapih264enc"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("this machine has VA-API: nothing to refuse")
+    r = subprocess.run([AGENT_BIN, "--endpoint", "http://127.0.0.1:1", "--stream", "a",
+                        "--source", "testsrc", "--spool-dir", str(tmp_path / "spool"),
+                        "--encoder", "vaapi"], capture_output=True, text=True, timeout=30,
+                       env=agent_env(("a", "b")))
+    assert r.returncode == 2, r.stderr
+    assert "a: the vaapi encoder (GStreamer element vaapih264enc) is not available" in r.stderr

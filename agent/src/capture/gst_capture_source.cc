@@ -254,6 +254,26 @@ class GstCaptureSource final : public CaptureSource {
 
 }  // namespace
 
+Result<VideoEncoder> ResolveVideoEncoder(VideoEncoder wanted) {
+  InitGstOnce();
+  auto available = [](VideoEncoder e) {
+    GstElementFactory* f = gst_element_factory_find(VideoEncoderElement(e));
+    if (f == nullptr) return false;
+    gst_object_unref(f);
+    return true;
+  };
+  if (wanted != VideoEncoder::kAuto) {
+    if (available(wanted)) return wanted;
+    return Status::FailedPrecondition(
+        std::string("the ") + VideoEncoderName(wanted) + " encoder (GStreamer element " +
+        VideoEncoderElement(wanted) + ") is not available on this machine");
+  }
+  for (VideoEncoder e : {VideoEncoder::kVaapi, VideoEncoder::kV4l2, VideoEncoder::kNvenc}) {
+    if (available(e)) return e;
+  }
+  return VideoEncoder::kX264;
+}
+
 Result<std::unique_ptr<CaptureSource>> OpenGstCaptureSource(const CaptureOptions& options) {
   if (options.kind != SourceKind::kTestPattern && options.location.empty()) {
     return Status::InvalidArgument("capture source needs a location");
@@ -263,7 +283,9 @@ Result<std::unique_ptr<CaptureSource>> OpenGstCaptureSource(const CaptureOptions
   if (options.kind == SourceKind::kFile) {
     OSPREY_ASSIGN_OR_RETURN(file, ProbeFile(options.location));
   }
-  return std::unique_ptr<CaptureSource>(std::make_unique<GstCaptureSource>(options, file));
+  CaptureOptions resolved = options;
+  OSPREY_ASSIGN_OR_RETURN(resolved.encoder, ResolveVideoEncoder(options.encoder));
+  return std::unique_ptr<CaptureSource>(std::make_unique<GstCaptureSource>(resolved, file));
 }
 
 }  // namespace osprey::agent

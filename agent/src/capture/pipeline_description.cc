@@ -19,18 +19,36 @@ std::string Quote(const std::string& v) {
   return out + "\"";
 }
 
-// x264 with one IDR per fragment: key-int-max = fps * fragment seconds and
-// scenecut off (appendix B: scene cuts add IDRs and short fragments); no
-// B-frames, so decode order equals presentation order. Rounded up: the
-// Fragmenter cuts at the first IDR at or after the target (less half a
-// frame), so a GOP a frame short of it would make two-GOP fragments.
+// One IDR per fragment: a key frame interval of fps * fragment seconds, no
+// B-frames (decode order = presentation order), constant bit rate. x264:
+// scenecut off (appendix B: scene cuts add IDRs and short fragments).
+// Rounded up: the Fragmenter cuts at the first IDR at or after the target
+// (less half a frame), so a GOP a frame short of it would make two-GOP
+// fragments. The hardware encoders' settings follow their GStreamer
+// elements' documentation; this machine has none of them, so those
+// strings are checked by the unit tests only (agent/README.md).
 std::string Encoder(const CaptureOptions& o, uint64_t fps_num, uint64_t fps_den) {
   const uint64_t num = fps_num * o.fragment_ms;
   const uint64_t den = fps_den * 1000;
-  const uint64_t key_int = std::max<uint64_t>(1, (num + den - 1) / den);
+  const std::string key_int = std::to_string(std::max<uint64_t>(1, (num + den - 1) / den));
+  const std::string kbps = std::to_string(o.bitrate_kbps);
+  switch (o.encoder) {
+    case VideoEncoder::kVaapi:
+      return "videoconvert ! vaapih264enc rate-control=cbr max-bframes=0 keyframe-period=" +
+             key_int + " bitrate=" + kbps + " ! ";
+    case VideoEncoder::kV4l2:
+      return "videoconvert ! v4l2h264enc extra-controls=\"controls,video_bitrate=" +
+             std::to_string(uint64_t{o.bitrate_kbps} * 1000) + ",h264_i_frame_period=" + key_int +
+             ",video_b_frames=0\" ! video/x-h264,level=(string)4 ! ";
+    case VideoEncoder::kNvenc:
+      return "videoconvert ! nvh264enc rc-mode=cbr zerolatency=true bframes=0 gop-size=" +
+             key_int + " bitrate=" + kbps + " ! ";
+    case VideoEncoder::kAuto:
+    case VideoEncoder::kX264:
+      break;
+  }
   return "videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=" +
-         std::to_string(key_int) + " bitrate=" + std::to_string(o.bitrate_kbps) +
-         " option-string=scenecut=0 ! ";
+         key_int + " bitrate=" + kbps + " option-string=scenecut=0 ! ";
 }
 
 std::string Encoder(const CaptureOptions& o) { return Encoder(o, o.fps, 1); }
@@ -105,6 +123,46 @@ std::string RtspAudio(const CaptureOptions& o) {
 }
 
 }  // namespace
+
+namespace {
+struct EncoderName {
+  VideoEncoder encoder;
+  const char* name;
+  const char* element;
+};
+constexpr EncoderName kEncoders[] = {
+    {VideoEncoder::kAuto, "auto", nullptr},
+    {VideoEncoder::kX264, "x264", "x264enc"},
+    {VideoEncoder::kVaapi, "vaapi", "vaapih264enc"},
+    {VideoEncoder::kV4l2, "v4l2", "v4l2h264enc"},
+    {VideoEncoder::kNvenc, "nvenc", "nvh264enc"},
+};
+}  // namespace
+
+Status ParseVideoEncoder(const std::string& text, VideoEncoder* encoder) {
+  for (const EncoderName& e : kEncoders) {
+    if (text == e.name) {
+      *encoder = e.encoder;
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidArgument("encoder must be auto, x264, vaapi, v4l2 or nvenc, got '" + text +
+                                 "'");
+}
+
+const char* VideoEncoderName(VideoEncoder encoder) {
+  for (const EncoderName& e : kEncoders) {
+    if (e.encoder == encoder) return e.name;
+  }
+  return "auto";
+}
+
+const char* VideoEncoderElement(VideoEncoder encoder) {
+  for (const EncoderName& e : kEncoders) {
+    if (e.encoder == encoder) return e.element;
+  }
+  return nullptr;
+}
 
 Status ParseAudioCodec(const std::string& text, AudioCodec* codec) {
   if (text == "none") {

@@ -70,6 +70,11 @@ std::string CheckCron(std::string_view s) {
   auto parsed = UploadSchedule::Parse(s, 1);
   return parsed.ok() ? "" : parsed.status().message();
 }
+std::string CheckEncoder(std::string_view s) {
+  VideoEncoder encoder;
+  Status st = ParseVideoEncoder(std::string(s), &encoder);
+  return st.ok() ? "" : st.message();
+}
 std::string CheckAudio(std::string_view s) {
   AudioCodec codec;
   Status st = ParseAudioCodec(std::string(s), &codec);
@@ -161,6 +166,15 @@ const Field kFields[] = {
      CAMERA_INT(capture.fps, uint32_t)},
     {"bitrate_kbps", Scope::kCamera, true, true, 10, 1'000'000, nullptr, "encoder bit rate",
      CAMERA_INT(capture.bitrate_kbps, uint32_t)},
+    {"encoder", Scope::kCamera, true, false, 0, 0, CheckEncoder,
+     "H.264 encoder for testsrc, v4l2 and re-encoded files: auto (a hardware encoder "
+     "GStreamer has: vaapi, v4l2, nvenc; else x264), x264, vaapi, v4l2 or nvenc",
+     [](AgentConfig*, CameraConfig* c, const Value& v) {
+       (void)ParseVideoEncoder(std::get<std::string>(v), &c->capture.encoder);  // checked above
+     },
+     [](const AgentConfig&, const CameraConfig& c) -> Value {
+       return std::string(VideoEncoderName(c.capture.encoder));
+     }},
     {"audio", Scope::kCamera, true, false, 0, 0, CheckAudio,
      "audio track: none, aac or opus (testsrc encodes it; files and RTSP pass theirs through)",
      [](AgentConfig*, CameraConfig* c, const Value& v) {

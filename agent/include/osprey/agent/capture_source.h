@@ -42,6 +42,20 @@ struct AccessUnit {
 
 enum class AudioCodec { kNone, kAac, kOpus };
 
+// The H.264 encoder of sources encoded here (test pattern, V4L2, files
+// that are not H.264). kAuto: the first hardware encoder GStreamer has
+// (VA-API, then a V4L2 memory-to-memory device, then NVENC), else x264;
+// OpenGstCaptureSource resolves it before building the pipeline.
+enum class VideoEncoder { kAuto, kX264, kVaapi, kV4l2, kNvenc };
+
+// "auto", "x264", "vaapi", "v4l2", "nvenc" (--encoder, config key
+// `encoder`). InvalidArgument otherwise.
+Status ParseVideoEncoder(const std::string& text, VideoEncoder* encoder);
+const char* VideoEncoderName(VideoEncoder encoder);
+// The GStreamer element of an encoder ("x264enc", "vaapih264enc", ...);
+// nullptr for kAuto.
+const char* VideoEncoderElement(VideoEncoder encoder);
+
 // "none", "aac", "opus" (the --audio flag and the config key `audio`).
 // InvalidArgument otherwise.
 Status ParseAudioCodec(const std::string& text, AudioCodec* codec);
@@ -93,6 +107,9 @@ struct CaptureOptions {
   uint32_t fps = 15;
   uint32_t bitrate_kbps = 1000;
   uint32_t fragment_ms = 2000;  // key-int-max = fps * fragment_ms / 1000, rounded up
+  // Which encoder; BuildPipelineDescription treats kAuto as x264 (the
+  // GStreamer source resolves kAuto first, see VideoEncoder).
+  VideoEncoder encoder = VideoEncoder::kAuto;
   // Audio track. testsrc encodes a quiet tone with this codec; files and
   // RTSP pass their own AAC or Opus track through (whichever they have;
   // nothing is re-encoded) and stay video-only without one; V4L2 has no
@@ -134,5 +151,10 @@ class CaptureSource {
 // cannot be read, is not a media file or has no video stream; Unavailable
 // when no installed plugin decodes its video or the probe times out.
 Result<std::unique_ptr<CaptureSource>> OpenGstCaptureSource(const CaptureOptions& options);
+
+// kAuto -> the first hardware encoder whose GStreamer element exists, else
+// kX264; a named encoder -> itself, or FailedPrecondition naming the
+// missing element. Initialises GStreamer. Any thread.
+Result<VideoEncoder> ResolveVideoEncoder(VideoEncoder wanted);
 
 }  // namespace osprey::agent
