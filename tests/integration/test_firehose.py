@@ -383,9 +383,12 @@ def test_s3_destination_on_an_s3_compatible_endpoint(server_factory, tmp_path):
     finally:
         s3rver.terminate()
         s3rver.wait()
+    # The server refuses OSPREY_* variables it does not know (ctest sets
+    # OSPREY_SERVER_BIN for this script).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OSPREY_")}
     bad = subprocess.run([conftest_server_bin(), "--firehose-s3-endpoint", "http://127.0.0.1:9",
                           "--data-dir", str(tmp_path / "bad")], capture_output=True, text=True,
-                         timeout=30)
+                         timeout=30, env=env)
     assert bad.returncode != 0
     assert "needs firehose_s3_access_key_id and firehose_s3_secret_access_key" in bad.stderr
 
