@@ -154,9 +154,16 @@ def test_testsrc_audio_is_stored_and_played(server, tmp_path, codec):
         (v0, v1), (a0, a1) = spans["video"], spans["audio"]
         # AAC frames are 21.3 ms, Opus 20 ms: the audio starts within a
         # frame of the IDR and reaches within a frame of the video's end.
-        assert a0 <= v0 + 0.03 and a1 >= v1 - 0.03, (i, spans)
-        if i + 1 < len(files):  # the last fragment is cut by SIGTERM
+        assert a0 <= v0 + 0.03, (i, spans)
+        if i + 1 < len(files):
+            assert a1 >= v1 - 0.03, (i, spans)
             assert v1 - v0 >= 0.9, (i, spans)
+        else:
+            # The last fragment is cut by SIGTERM: audio still inside the
+            # encoder and its queue then is not flushed (agent/README.md
+            # "Audio"), so its audio may end up to ~0.1 s early (58 ms seen
+            # under ASan).
+            assert a1 >= v1 - 0.1, (i, spans)
 
     client = archived_media(server)
     # HLS fMP4: an audio rendition with its own media playlist; ffmpeg plays both.
